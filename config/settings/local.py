@@ -1,0 +1,6 @@
+"""Settings for a developer machine: the embedded default with debugging on."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -1,0 +1,1 @@
+"""Accounts, roles, the audit log and small shared pieces used by every app."""

@@ -1,0 +1,202 @@
+"""Read uploaded tables (UTF-8 CSV or XLSX) into rows, reporting problems by file and line."""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import load_workbook
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, shown as `file:line: column: reason`."""
+
+    file: str
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.file}:{self.line}: {self.column}: {self.reason}"
+
+
+class TableInvalid(Exception):
+    """Raised with every problem found; nothing has been written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass
+class Table:
+    file: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (line number, column -> raw text)
+
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def sniff_kind(data: bytes) -> str:
+    """Tell an XLSX workbook from text by content, not by file name: 'xlsx' or 'csv'."""
+    if data.startswith(XLSX_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "xl/workbook.xml" in archive.namelist():
+                    return "xlsx"
+        except zipfile.BadZipFile:
+            pass
+        return "unknown"
+    if b"\x00" in data[:4096]:
+        return "unknown"
+    return "csv"
+
+
+def read_csv(file: str, data: bytes) -> Table:
+    """Parse UTF-8 CSV bytes (a byte-order mark is allowed); raise TableInvalid if unreadable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TableInvalid([Problem(file, line, "encoding",
+                                    f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file "
+                                    "as UTF-8")]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise TableInvalid([Problem(file, 1, "header", "the file is empty")]) from None
+    except csv.Error as exc:
+        raise TableInvalid([Problem(file, 1, "header", f"unreadable CSV: {exc}")]) from None
+    rows, problems = [], []
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) != len(header):
+                problems.append(Problem(file, reader.line_num, "row",
+                                        f"has {len(values)} cells, the header has {len(header)}"))
+                continue
+            rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values)))))
+    except csv.Error as exc:
+        problems.append(Problem(file, reader.line_num, "row", f"unreadable CSV: {exc}"))
+    if problems:
+        raise TableInvalid(problems)
+    return Table(file, header, rows)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_xlsx(file: str, data: bytes) -> Table:
+    """Read the first sheet of an XLSX workbook; row numbers are the sheet's."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise TableInvalid([Problem(file, 1, "file", f"not a readable XLSX workbook ({exc})")]) \
+            from None
+    sheet = workbook.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    first = next(rows_iter, None)
+    if first is None:
+        raise TableInvalid([Problem(file, 1, "header", "the sheet is empty")])
+    header = [_cell_text(cell) for cell in first]
+    while header and not header[-1]:
+        header.pop()
+    rows = []
+    for number, cells in enumerate(rows_iter, start=2):
+        texts = [_cell_text(cell) for cell in cells][: len(header)]
+        if not any(texts):
+            continue
+        texts += [""] * (len(header) - len(texts))
+        rows.append((number, dict(zip(header, texts))))
+    workbook.close()
+    return Table(file, header, rows)
+
+
+def read_table(file: str, data: bytes) -> Table:
+    """Read CSV or XLSX bytes, told apart by their content."""
+    kind = sniff_kind(data)
+    if kind == "xlsx":
+        return read_xlsx(file, data)
+    if kind == "csv":
+        return read_csv(file, data)
+    raise TableInvalid([Problem(file, 1, "file", "neither a UTF-8 CSV file nor an XLSX workbook")])
+
+
+def check_columns(table: Table, *, required: list[str], optional: list[str] = ()) -> list[Problem]:
+    """Report missing, unknown and repeated columns of a table's header."""
+    problems = [Problem(table.file, 1, name, "missing column")
+                for name in required if name not in table.header]
+    known = set(required) | set(optional)
+    problems += [Problem(table.file, 1, name or "(blank)", "unknown column")
+                 for name in table.header if name not in known]
+    seen = set()
+    for name in table.header:
+        if name in seen:
+            problems.append(Problem(table.file, 1, name, "repeated column"))
+        seen.add(name)
+    return problems
+
+
+# Cell parsers: each takes the raw text and returns a value or raises ValueError with a reason.
+
+
+def parse_text(text: str) -> str:
+    return text
+
+
+def parse_optional_date(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+
+def parse_optional_decimal(text: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a decimal number (use '.' as the decimal mark)") \
+            from None
+    if not value.is_finite():
+        raise ValueError(f"'{text}' is not a finite number")
+    return value
+
+
+def parse_optional_int(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a whole number") from None
+
+
+def parse_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(";") if item.strip()]
+
+
+def parse_int_list(text: str) -> list[int]:
+    items = parse_list(text)
+    try:
+        return [int(item) for item in items]
+    except ValueError:
+        raise ValueError(f"'{text}' is not a ';'-separated list of whole numbers") from None

@@ -1,0 +1,1 @@
+"""Deals: securitization structures, pools, servicer reports, waterfall, risk and search."""

@@ -1,0 +1,1 @@
+"""Disclosure: templates, filings, regulator review, the filing ledger and indicators."""

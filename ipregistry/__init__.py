@@ -1,0 +1,1 @@
+"""The IP registry: issuers, their financials, IP assets, valuations, licences, receipts, pledges."""

@@ -1,0 +1,46 @@
+from django.urls import path
+
+from ipregistry import views
+
+app_name = "ipregistry"
+
+urlpatterns = [
+    path("issuers/", views.IssuerListView.as_view(), name="issuer-list"),
+    path("issuers/new/", views.IssuerCreateView.as_view(), name="issuer-create"),
+    path("issuers/<int:pk>/", views.IssuerDetailView.as_view(), name="issuer-detail"),
+    path("issuers/<int:pk>/edit/", views.IssuerUpdateView.as_view(), name="issuer-update"),
+    path("issuers/<int:pk>/rnd-intensity.<str:fmt>", views.IssuerRndChartView.as_view(),
+         name="issuer-rnd-chart"),
+    path("issuers/<int:pk>/financials/new/", views.FinancialsCreateView.as_view(),
+         name="financials-create"),
+    path("financials/<int:pk>/edit/", views.FinancialsUpdateView.as_view(),
+         name="financials-update"),
+    path("financials/<int:pk>/delete/", views.FinancialsDeleteView.as_view(),
+         name="financials-delete"),
+    path("assets/", views.AssetListView.as_view(), name="asset-list"),
+    path("assets/new/", views.AssetCreateView.as_view(), name="asset-create"),
+    path("assets/import/", views.AssetImportView.as_view(), name="asset-import"),
+    path("assets/<int:pk>/", views.AssetDetailView.as_view(), name="asset-detail"),
+    path("assets/<int:pk>/edit/", views.AssetUpdateView.as_view(), name="asset-update"),
+    path("assets/<int:pk>/delete/", views.AssetDeleteView.as_view(), name="asset-delete"),
+    path("assets/<int:pk>/receipts.<str:fmt>", views.AssetReceiptsChartView.as_view(),
+         name="asset-receipts-chart"),
+    path("assets/<int:pk>/valuations/new/", views.ValuationCreateView.as_view(),
+         name="valuation-create"),
+    path("valuations/<int:pk>/edit/", views.ValuationUpdateView.as_view(),
+         name="valuation-update"),
+    path("valuations/<int:pk>/delete/", views.ValuationDeleteView.as_view(),
+         name="valuation-delete"),
+    path("assets/<int:pk>/licences/new/", views.LicenceCreateView.as_view(),
+         name="licence-create"),
+    path("licences/<int:pk>/edit/", views.LicenceUpdateView.as_view(), name="licence-update"),
+    path("licences/<int:pk>/delete/", views.LicenceDeleteView.as_view(), name="licence-delete"),
+    path("licences/<int:pk>/receipts/new/", views.ReceiptCreateView.as_view(),
+         name="receipt-create"),
+    path("receipts/<int:pk>/edit/", views.ReceiptUpdateView.as_view(), name="receipt-update"),
+    path("receipts/<int:pk>/delete/", views.ReceiptDeleteView.as_view(), name="receipt-delete"),
+    path("assets/<int:pk>/pledges/new/", views.PledgeCreateView.as_view(),
+         name="pledge-create"),
+    path("pledges/<int:pk>/edit/", views.PledgeUpdateView.as_view(), name="pledge-update"),
+    path("pledges/<int:pk>/delete/", views.PledgeDeleteView.as_view(), name="pledge-delete"),
+]
