@@ -1,7 +1,7 @@
 """Write audit entries for service-level state changes."""
 
-from decimal import Decimal
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import models
 
@@ -31,7 +31,8 @@ def diff(before: dict, after: dict) -> dict:
             if before.get(key) != value}
 
 
-def record(*, actor, action: str, instance: models.Model, changes: dict | None = None) -> AuditEntry:
+def record(*, actor, action: str, instance: models.Model,
+           changes: dict | None = None) -> AuditEntry:
     """Record that `actor` performed `action` on `instance`."""
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,

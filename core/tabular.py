@@ -81,7 +81,8 @@ def read_csv(file: str, data: bytes) -> Table:
                 problems.append(Problem(file, reader.line_num, "row",
                                         f"has {len(values)} cells, the header has {len(header)}"))
                 continue
-            rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values)))))
+            rows.append((reader.line_num,
+                         dict(zip(header, (v.strip() for v in values), strict=True))))
     except csv.Error as exc:
         problems.append(Problem(file, reader.line_num, "row", f"unreadable CSV: {exc}"))
     if problems:
@@ -93,7 +94,9 @@ def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        if value.time() == datetime.min.time():
+            return value.date().isoformat()
+        return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -122,7 +125,7 @@ def read_xlsx(file: str, data: bytes) -> Table:
         if not any(texts):
             continue
         texts += [""] * (len(header) - len(texts))
-        rows.append((number, dict(zip(header, texts))))
+        rows.append((number, dict(zip(header, texts, strict=True))))
     workbook.close()
     return Table(file, header, rows)
 

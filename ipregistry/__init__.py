@@ -1,1 +1,1 @@
-"""The IP registry: issuers, their financials, IP assets, valuations, licences, receipts, pledges."""
+"""The IP registry: issuers, financials, IP assets, valuations, licences, receipts, pledges."""

@@ -11,11 +11,11 @@ from django.urls import reverse
 from core.validators import subdivision_error, validate_country
 from ipregistry import identifiers
 from ipregistry.choices import (
+    PATENT_KINDS,
     AssetKind,
     AssetStatus,
     IssuerType,
     MembershipRole,
-    PATENT_KINDS,
     ValuationMethod,
 )
 

@@ -16,7 +16,8 @@ from ipregistry.permissions import Record, scope
 
 def issuer_list(*, user) -> QuerySet[Issuer]:
     """Issuers the user may read, with their asset counts."""
-    return scope(Issuer.objects.annotate(asset_count=Count("assets")), user, Record.ISSUER)
+    issuers = Issuer.objects.annotate(asset_count=Count("assets")).order_by("name", "id")
+    return scope(issuers, user, Record.ISSUER)
 
 
 def financials_list(*, user) -> QuerySet[IssuerFinancials]:

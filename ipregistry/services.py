@@ -164,7 +164,8 @@ def recompute_dispersion_after_commit(asset_ids: Iterable[int]) -> None:
     from ipregistry.tasks import recompute_valuation_dispersion
 
     for asset_id in sorted(set(asset_ids)):
-        transaction.on_commit(lambda asset_id=asset_id: recompute_valuation_dispersion.delay(asset_id))
+        transaction.on_commit(
+            lambda asset_id=asset_id: recompute_valuation_dispersion.delay(asset_id))
 
 
 @transaction.atomic
