@@ -21,7 +21,8 @@ def snapshot(instance: models.Model) -> dict:
     return {
         field.attname: _plain(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
-        if field.attname != "id"
+        # Timestamps change on every save and would make every diff non-empty.
+        if field.attname != "id" and not getattr(field, "auto_now", False)
     }
 
 

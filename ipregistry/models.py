@@ -71,16 +71,27 @@ class Issuer(models.Model):
     def get_absolute_url(self):
         return reverse("ipregistry:issuer-detail", args=[self.pk])
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Identifiers are normalized before the length checks, so " 5493 00..." is accepted.
+        exclude = set(exclude or ())
         errors = {}
         for field, normalize in (("lei", identifiers.normalize_lei),
                                  ("uscc", identifiers.normalize_uscc)):
             value = getattr(self, field)
-            if value:
+            if value and field not in exclude:
                 try:
                     setattr(self, field, normalize(value))
                 except identifiers.IdentifierError as exc:
-                    errors[field] = f"{self._meta.get_field(field).verbose_name}: {exc}"
+                    errors[field] = [f"{self._meta.get_field(field).verbose_name}: {exc}"]
+        try:
+            super().clean_fields(exclude=exclude | set(errors))
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        errors = {}
         self.country = (self.country or "").upper()
         self.province = (self.province or "").upper()
         if message := subdivision_error(self.country, self.province):
