@@ -86,6 +86,11 @@ def membership_add(*, actor, issuer: Issuer, user, role: str) -> IssuerMembershi
     return _create(actor=actor, instance=IssuerMembership(issuer=issuer, user=user, role=role))
 
 
+def membership_remove(*, actor, membership: IssuerMembership) -> None:
+    """End a user's membership of an issuer."""
+    _delete(actor=actor, instance=membership)
+
+
 # Financials
 
 
