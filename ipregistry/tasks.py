@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from ipregistry import services
+from ipregistry.models import IPAsset
 
 
 @shared_task(
@@ -19,3 +20,13 @@ def recompute_valuation_dispersion(asset_id: int) -> str | None:
     if asset is None or asset.valuation_dispersion is None:
         return None
     return str(asset.valuation_dispersion)
+
+
+@shared_task(acks_late=True)
+def recompute_all_dispersions() -> int:
+    """Enqueue a dispersion recompute for every asset with valuations (the nightly sweep)."""
+    asset_ids = list(IPAsset.objects.filter(valuations__isnull=False).distinct()
+                     .values_list("pk", flat=True))
+    for asset_id in asset_ids:
+        recompute_valuation_dispersion.delay(asset_id)
+    return len(asset_ids)

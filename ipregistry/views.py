@@ -1,7 +1,6 @@
 """Registry pages: parse, authorize through `ipregistry.permissions`, call a selector or service."""
 
 import copy
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -415,10 +414,6 @@ class ReceiptCreateView(RecordCreateView):
     def success_url(self, obj):
         return obj.licence.asset.get_absolute_url()
 
-    def render_form(self, form, status=200):
-        response = super().render_form(form, status)
-        return response
-
 
 class ReceiptUpdateView(RecordUpdateView):
     record, model, form_class, service, instance_argument, title = (
@@ -487,9 +482,3 @@ class AssetImportView(LoginRequiredMixin, View):
 
 def _import_columns() -> list[str]:
     return [column.name for column in bundle.ASSET_COLUMNS if column.name != "issuer_id"]
-
-
-def dispersion_threshold() -> Decimal:
-    from ipregistry.dispersion import DISPERSION_THRESHOLD
-
-    return DISPERSION_THRESHOLD

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -189,7 +190,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "nightly-valuation-dispersion": {
+        "task": "ipregistry.tasks.recompute_all_dispersions",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND",
                     default="django.core.mail.backends.console.EmailBackend")

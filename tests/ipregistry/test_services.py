@@ -200,3 +200,17 @@ def test_records_refuse_impossible_values(issuer_a, factory, data, field):
     with pytest.raises(ValidationError) as caught:
         factory(**data)
     assert field in caught.value.message_dict
+
+
+def test_nightly_sweep_recomputes_every_valued_asset(issuer_a):
+    """The beat job recomputes each asset with valuations, repairing a stale figure."""
+    from ipregistry.tasks import recompute_all_dispersions
+
+    valued = IPAssetFactory(owner=issuer_a)
+    ValuationFactory(asset=valued, value=Decimal("100"))
+    ValuationFactory(asset=valued, value=Decimal("150"))
+    IPAssetFactory(owner=issuer_a)
+    IPAsset.objects.filter(pk=valued.pk).update(valuation_dispersion=None)
+    assert recompute_all_dispersions.delay().get() == 1
+    valued.refresh_from_db()
+    assert valued.valuation_dispersion == Decimal("0.5") and valued.dispersion_flagged
