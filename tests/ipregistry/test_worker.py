@@ -3,6 +3,7 @@
 import os
 import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -17,8 +18,14 @@ from tests.factories import IPAssetFactory, ValuationFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-# A database of its own on the local Redis, so tests never meet a developer's queue.
-DEFAULT_TEST_BROKER = "redis://127.0.0.1:6379/15"
+# The configured Redis (or the local one), but a database of its own, so the test can empty
+# its queue without touching anyone else's.
+TEST_REDIS_DB = "/15"
+
+
+def _test_broker_url() -> str:
+    configured = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+    return urlsplit(configured)._replace(path=TEST_REDIS_DB).geturl()
 
 
 def _redis_answers(url: str) -> bool:
@@ -30,7 +37,7 @@ def _redis_answers(url: str) -> bool:
 
 @pytest.fixture
 def real_worker():
-    url = os.environ.get("CELERY_BROKER_URL") or DEFAULT_TEST_BROKER
+    url = _test_broker_url()
     require_or_skip(_redis_answers(url), f"no Redis answers at {url}")
     redis.Redis.from_url(url).delete("celery")
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
