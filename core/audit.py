@@ -16,10 +16,17 @@ def _plain(value):
     return value
 
 
+def _canonical(field: models.Field, value):
+    # 9000000 and 9000000.00 are the same stored amount: compare them at the field's scale.
+    if isinstance(field, models.DecimalField) and value is not None:
+        return format(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)), "f")
+    return _plain(value)
+
+
 def snapshot(instance: models.Model) -> dict:
     """Return the instance's concrete field values as JSON-safe data."""
     return {
-        field.attname: _plain(getattr(instance, field.attname))
+        field.attname: _canonical(field, getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
         # Timestamps change on every save and would make every diff non-empty.
         if field.attname != "id" and not getattr(field, "auto_now", False)

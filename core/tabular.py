@@ -3,7 +3,7 @@
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -35,7 +35,9 @@ class TableInvalid(Exception):
 class Table:
     file: str
     header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (line number, column -> raw text)
+    rows: list[tuple[int, dict[str, str]]]  # (first line of the row, column -> raw text)
+    # Rows that could not be split into cells; the other rows are still checked.
+    problems: list[Problem] = field(default_factory=list)
 
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -60,11 +62,8 @@ def read_csv(file: str, data: bytes) -> Table:
     """Parse UTF-8 CSV bytes (a byte-order mark is allowed); raise TableInvalid if unreadable."""
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise TableInvalid([Problem(file, line, "encoding",
-                                    f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file "
-                                    "as UTF-8")]) from None
+    except UnicodeDecodeError:
+        raise TableInvalid(_encoding_problems(file, data)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip() for name in next(reader)]
@@ -72,22 +71,39 @@ def read_csv(file: str, data: bytes) -> Table:
         raise TableInvalid([Problem(file, 1, "header", "the file is empty")]) from None
     except csv.Error as exc:
         raise TableInvalid([Problem(file, 1, "header", f"unreadable CSV: {exc}")]) from None
-    rows, problems = [], []
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue
-            if len(values) != len(header):
-                problems.append(Problem(file, reader.line_num, "row",
-                                        f"has {len(values)} cells, the header has {len(header)}"))
-                continue
-            rows.append((reader.line_num,
-                         dict(zip(header, (v.strip() for v in values), strict=True))))
-    except csv.Error as exc:
-        problems.append(Problem(file, reader.line_num, "row", f"unreadable CSV: {exc}"))
-    if problems:
-        raise TableInvalid(problems)
-    return Table(file, header, rows)
+    table = Table(file, header, [])
+    while True:
+        # A quoted cell may span lines: a row is reported at the line it starts on.
+        first_line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            table.problems.append(Problem(file, first_line, "row", f"unreadable CSV: {exc}"))
+            break
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(header):
+            table.problems.append(Problem(
+                file, first_line, "row", f"has {len(values)} cells, the header has {len(header)}"))
+            continue
+        table.rows.append((first_line,
+                           dict(zip(header, (v.strip() for v in values), strict=True))))
+    return table
+
+
+def _encoding_problems(file: str, data: bytes) -> list[Problem]:
+    """Report every line that is not UTF-8."""
+    problems = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(file, number, "encoding",
+                                    f"not UTF-8 (byte 0x{line[exc.start]:02x}); save the file "
+                                    "as UTF-8"))
+    return problems
 
 
 def _cell_text(value) -> str:

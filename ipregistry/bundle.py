@@ -31,6 +31,7 @@ from core.tabular import (
     read_csv,
 )
 from ipregistry import services
+from ipregistry.choices import AssetStatus
 from ipregistry.models import IPAsset, Issuer, IssuerFinancials, Valuation
 
 
@@ -62,7 +63,9 @@ ASSET_COLUMNS = _columns(
     Column("asset_id"), Column("issuer_id"), "kind", "registry_number", "title", "country",
     Column("filing_date", parse_optional_date), Column("grant_date", parse_optional_date),
     Column("expiry_date", parse_optional_date), Column("cpc_codes", parse_list),
-    Column("ipc_codes", parse_list), Column("nice_classes", parse_int_list), "status")
+    Column("ipc_codes", parse_list), Column("nice_classes", parse_int_list),
+    # An empty cell is a missing value: the asset takes the default status.
+    Column("status", lambda text: text or AssetStatus.ACTIVE))
 VALUATION_COLUMNS = _columns(
     Column("asset_id"), "appraiser", "method", Column("value", parse_optional_decimal),
     "currency", Column("valuation_date", parse_optional_date))
@@ -75,7 +78,8 @@ FILES = {
 }
 # Model fields reported under the bundle column that carries them.
 FIELD_COLUMNS = {"owner": "issuer_id", "issuer": "issuer_id", "asset": "asset_id",
-                 "external_ref": "id", "__all__": "row"}
+                 "__all__": "row"}
+KEY_COLUMNS = {"issuers.csv": "issuer_id"}  # where external_ref comes from; else asset_id
 
 
 @dataclass
@@ -122,7 +126,8 @@ def validation_problems(file: str, line: int, exc: ValidationError) -> list[Prob
     """Turn a model ValidationError into problems named by bundle column."""
     if not hasattr(exc, "error_dict"):
         return [Problem(file, line, "row", message) for message in exc.messages]
-    return [Problem(file, line, FIELD_COLUMNS.get(name, name), message)
+    columns = {**FIELD_COLUMNS, "external_ref": KEY_COLUMNS.get(file, "asset_id")}
+    return [Problem(file, line, columns.get(name, name), message)
             for name, messages in exc.message_dict.items() for message in messages]
 
 
@@ -137,6 +142,7 @@ class Importer:
         self.assets: dict[str, IPAsset] = {}
         self.bad_keys: dict[str, set[str]] = {"issuers.csv": set(), "assets.csv": set()}
         self.valued_asset_ids: set[int] = set()
+        self.unreadable: set[str] = set()
 
     def run(self, files: dict[str, bytes]) -> ImportSummary:
         known = [name for name in FILES if name in files]
@@ -150,11 +156,14 @@ class Importer:
                 table = read_csv(name, files[name])
             except TableInvalid as exc:
                 self.problems += exc.problems
+                self.unreadable.add(name)
                 continue
             header_problems = check_columns(table, required=[c.name for c in FILES[name]])
             if header_problems:
                 self.problems += header_problems
+                self.unreadable.add(name)
                 continue
+            self.problems += table.problems
             tables[name] = table
         with transaction.atomic():
             for name, apply in (("issuers.csv", self._issuer), ("financials.csv", self._financials),
@@ -235,7 +244,7 @@ class Importer:
             raise ValidationError({column: "This field cannot be blank."})
         if key in known:
             return known[key]
-        if key in self.bad_keys[source]:
+        if key in self.bad_keys[source] or source in self.unreadable:
             raise ValidationError({column: f"'{key}' has errors in {source}"})
         raise ValidationError({column: f"unknown {column} '{key}' (not in {source} nor stored)"})
 
@@ -367,6 +376,7 @@ def import_asset_table(file: str, data: bytes, *, owner: Issuer, actor) -> list[
                              optional=[c.name for c in columns])
     if problems:
         raise TableInvalid(problems)
+    problems += table.problems
     if len(table.rows) > settings.IMPORT_MAX_ROWS:
         raise TableInvalid([Problem(file, 1, "file", f"{len(table.rows):,} rows; the limit is "
                                                      f"{settings.IMPORT_MAX_ROWS:,}")])

@@ -99,6 +99,16 @@ def can_change(user, record: Record, issuer_id: int | None) -> bool:
     return issuer_id in member_issuer_ids(user)
 
 
+def may_move_to(user, record: Record, stored, edited) -> bool:
+    """Return whether an edit may leave the record with the issuer it now names.
+
+    Changing a record is checked on the stored record; moving it to another issuer also needs
+    the right to create records for that issuer.
+    """
+    target = issuer_id_of(edited)
+    return target == issuer_id_of(stored) or can_create(user, record, target)
+
+
 def can_create_anything(user, record: Record) -> bool:
     """Return whether the user may create this record type for at least one issuer."""
     return _is_staff(user) or (record is not Record.ISSUER and bool(member_issuer_ids(user)))

@@ -32,6 +32,7 @@ from ipregistry.permissions import (
     can_create_anything,
     can_read,
     issuer_id_of,
+    may_move_to,
     writable_issuer_ids,
 )
 
@@ -222,12 +223,12 @@ class RecordCreateView(LoginRequiredMixin, View):
         return self.render_form(form, status=400)
 
     def success_url(self, obj) -> str:
-        return (self.parent or obj).get_absolute_url()
+        return _owner_page(obj)
 
     def render_form(self, form, status=200):
         return render(self.request, self.template_name, {
             "form": form, "title": self.title, "parent": self.parent,
-            "cancel_url": self.parent.get_absolute_url() if self.parent else reverse("home"),
+            "cancel_url": _owner_page(self.parent) if self.parent else reverse("home"),
         }, status=status)
 
 
@@ -262,7 +263,7 @@ class RecordUpdateView(LoginRequiredMixin, View):
         form = self.form_class(request.POST, instance=copy.copy(self.object),
                                **self.form_kwargs())
         if form.is_valid():
-            if not can_create(request.user, self.record, issuer_id_of(form.instance)):
+            if not may_move_to(request.user, self.record, self.object, form.instance):
                 raise PermissionDenied
             try:
                 obj = type(self).service(actor=request.user,
@@ -312,14 +313,14 @@ class RecordDeleteView(LoginRequiredMixin, View):
 
 
 def _owner_page(obj) -> str:
-    """The page a record is shown on: its asset's page, or its issuer's."""
+    """The page a record is shown on: its own, its asset's, or its issuer's."""
     if isinstance(obj, (Issuer, IPAsset)):
         return obj.get_absolute_url()
     if isinstance(obj, IssuerFinancials):
         return obj.issuer.get_absolute_url()
     if isinstance(obj, RoyaltyReceipt):
         return obj.licence.asset.get_absolute_url()
-    return obj.asset.get_absolute_url()
+    return obj.asset.get_absolute_url()  # valuations, licences, pledges
 
 
 class IssuerCreateView(RecordCreateView):
@@ -410,9 +411,6 @@ class ReceiptCreateView(RecordCreateView):
     record, form_class, service, parent_model, parent_field, title = (
         Record.RECEIPT, forms.ReceiptForm, services.receipt_create, Licence, "licence",
         "Add a royalty receipt")
-
-    def success_url(self, obj):
-        return obj.licence.asset.get_absolute_url()
 
 
 class ReceiptUpdateView(RecordUpdateView):

@@ -5,7 +5,13 @@ from rest_framework.exceptions import PermissionDenied
 
 from ipregistry import filters, selectors, services
 from ipregistry.api import serializers
-from ipregistry.permissions import Record, RegistryPermission, can_create, issuer_id_of
+from ipregistry.permissions import (
+    Record,
+    RegistryPermission,
+    can_create,
+    issuer_id_of,
+    may_move_to,
+)
 
 
 class RegistryViewSet(viewsets.ModelViewSet):
@@ -22,20 +28,24 @@ class RegistryViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
 
-    def _check_target_issuer(self, data: dict, instance=None) -> None:
+    def _unsaved(self, data: dict, instance=None):
+        """Return the record as it would be after this write, without saving it."""
         model = self.get_serializer_class().Meta.model
-        target = model(**{**({} if instance is None else _field_values(instance)), **data})
-        if not can_create(self.request.user, self.record, issuer_id_of(target)):
-            raise PermissionDenied("You may not write records for this issuer.")
+        edited = model(**{**({} if instance is None else _field_values(instance)), **data})
+        edited.pk = None if instance is None else instance.pk
+        return edited
 
     def perform_create(self, serializer):
-        self._check_target_issuer(serializer.validated_data)
+        target = self._unsaved(serializer.validated_data)
+        if not can_create(self.request.user, self.record, issuer_id_of(target)):
+            raise PermissionDenied("You may not write records for this issuer.")
         serializer.instance = type(self).create_service(
             actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        if self.record is not Record.ISSUER:
-            self._check_target_issuer(serializer.validated_data, serializer.instance)
+        edited = self._unsaved(serializer.validated_data, serializer.instance)
+        if not may_move_to(self.request.user, self.record, serializer.instance, edited):
+            raise PermissionDenied("You may not move records to this issuer.")
         serializer.instance = type(self).update_service(
             actor=self.request.user, **{self.instance_argument: serializer.instance},
             **serializer.validated_data)

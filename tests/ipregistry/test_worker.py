@@ -1,14 +1,12 @@
 """The dispersion task runs through a real Celery worker consuming from Redis."""
 
-import os
 import time
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from config.celery import app
 from ipregistry import services
@@ -17,16 +15,6 @@ from tests.conftest import require_or_skip
 from tests.factories import IPAssetFactory, ValuationFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-# The configured Redis (or the local one), but a database of its own, so the test can empty
-# its queue without touching anyone else's.
-TEST_REDIS_DB = "/15"
-
-
-def _test_broker_url() -> str:
-    configured = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
-    return urlsplit(configured)._replace(path=TEST_REDIS_DB).geturl()
-
 
 def _redis_answers(url: str) -> bool:
     try:
@@ -37,23 +25,26 @@ def _redis_answers(url: str) -> bool:
 
 @pytest.fixture
 def real_worker():
-    url = _test_broker_url()
+    url = app.conf.broker_url  # the test settings' own Redis database
     require_or_skip(_redis_answers(url), f"no Redis answers at {url}")
     redis.Redis.from_url(url).delete("celery")
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    app.conf.update(task_always_eager=False, broker_url=url)
+    app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield url
     finally:
-        app.conf.update(saved)
+        app.conf.task_always_eager = True
 
 
 def _wait_for(predicate, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except OperationalError:
+            # SQLite's shared in-memory test database locks a table while the worker writes.
+            pass
         time.sleep(0.1)
     return False
 
