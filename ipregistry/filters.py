@@ -1,6 +1,7 @@
 """Filter sets shared by the registry's pages, its API and its tests."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from ipregistry.choices import AssetKind, AssetStatus, IssuerType
@@ -13,6 +14,10 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
+from ipregistry.permissions import Record, readable_issuer_ids
+
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class IssuerFilterSet(django_filters.FilterSet):
@@ -35,14 +40,16 @@ class IPAssetFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     kind = django_filters.ChoiceFilter(choices=AssetKind.choices)
     country = django_filters.CharFilter(lookup_expr="iexact")
-    green = django_filters.BooleanFilter()
+    green = django_filters.BooleanFilter(widget=forms.Select(choices=ANY_YES_NO))
     status = django_filters.ChoiceFilter(choices=AssetStatus.choices)
     owner = django_filters.ModelChoiceFilter(queryset=Issuer.objects.all())
     expiry_after = django_filters.DateFilter(field_name="expiry_date", lookup_expr="gte",
-                                             label="Expires on or after")
+                                             label="Expires on or after", widget=DATE_INPUT)
     expiry_before = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lte",
-                                              label="Expires on or before")
-    dispersion_flagged = django_filters.BooleanFilter(label="Valuation dispersion over 30 %")
+                                              label="Expires on or before", widget=DATE_INPUT)
+    dispersion_flagged = django_filters.BooleanFilter(
+        label="Valuation dispersion over 30 %", method="filter_dispersion",
+        widget=forms.Select(choices=ANY_YES_NO))
 
     class Meta:
         model = IPAsset
@@ -53,6 +60,13 @@ class IPAssetFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(registry_number__icontains=value)
             | Q(owner__name__icontains=value))
+
+    def filter_dispersion(self, queryset, name, value):
+        # Dispersion comes from valuations: filter only where the reader may see them.
+        readable = readable_issuer_ids(self.request.user, Record.VALUATION)
+        if readable is not None:
+            queryset = queryset.filter(owner_id__in=readable)
+        return queryset.filter(dispersion_flagged=value)
 
 
 class FinancialsFilterSet(django_filters.FilterSet):

@@ -119,6 +119,11 @@ def writable_issuer_ids(user) -> set[int] | None:
     return None if _is_staff(user) else member_issuer_ids(user)
 
 
+def readable_issuer_ids(user, record: Record) -> set[int] | None:
+    """Return the issuers whose records of this type the user reads; None means all."""
+    return None if reads_everything(user, record) else member_issuer_ids(user)
+
+
 def scope(queryset: QuerySet, user, record: Record) -> QuerySet:
     """Restrict a queryset to the rows the user may read."""
     if reads_everything(user, record):

@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from core import charts, exports
 from core.tabular import TableInvalid
 from ipregistry import bundle, forms, green, selectors, services
+from ipregistry.choices import AssetKind
 from ipregistry.filters import IPAssetFilterSet, IssuerFilterSet
 from ipregistry.models import (
     IPAsset,
@@ -33,6 +34,7 @@ from ipregistry.permissions import (
     can_read,
     issuer_id_of,
     may_move_to,
+    readable_issuer_ids,
     writable_issuer_ids,
 )
 
@@ -72,7 +74,9 @@ class IssuerDetailView(LoginRequiredMixin, DetailView):
         return super().get_context_data(
             show_financials=show_financials,
             financials=list(issuer.financials.order_by("year")) if show_financials else [],
-            assets_by_kind=issuer.assets.values("kind").annotate(n=Count("id")).order_by("kind"),
+            assets_by_kind=[
+                {**row, "label": AssetKind(row["kind"]).label}
+                for row in issuer.assets.values("kind").annotate(n=Count("id")).order_by("kind")],
             can_edit=can_change(user, Record.ISSUER, issuer.pk),
             can_add=can_create(user, Record.FINANCIALS, issuer.pk),
             **kwargs)
@@ -93,7 +97,15 @@ class AssetListView(LoginRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            can_add=can_create_anything(user, Record.ASSET), **kwargs)
+            can_add=can_create_anything(user, Record.ASSET),
+            valuations_of=readable_issuer_ids(user, Record.VALUATION), **kwargs)
+
+
+HIDDEN_SECTION_LABELS = [
+    (Record.VALUATION, "valuations and their dispersion"),
+    (Record.LICENCE, "licences and royalty receipts"),
+    (Record.PLEDGE, "pledges"),
+]
 
 
 class AssetDetailView(LoginRequiredMixin, View):
@@ -104,12 +116,16 @@ class AssetDetailView(LoginRequiredMixin, View):
         except IPAsset.DoesNotExist:
             return render(request, "404.html", status=404)
         owner_id = asset.owner_id
+        shown = {record: can_read(user, record, owner_id)
+                 for record in (Record.VALUATION, Record.LICENCE, Record.PLEDGE)}
         return render(request, "ipregistry/asset_detail.html", {
             "asset": asset,
             "green_matches": green.green_matches(asset.cpc_codes, asset.ipc_codes),
-            "show_valuations": can_read(user, Record.VALUATION, owner_id),
-            "show_licences": can_read(user, Record.LICENCE, owner_id),
-            "show_pledges": can_read(user, Record.PLEDGE, owner_id),
+            "show_valuations": shown[Record.VALUATION],
+            "show_licences": shown[Record.LICENCE],
+            "show_pledges": shown[Record.PLEDGE],
+            "hidden_sections": [label for record, label in HIDDEN_SECTION_LABELS
+                                if not shown[record]],
             "receipts": selectors.receipts_by_period(asset),
             "can_edit": can_change(user, Record.ASSET, owner_id),
         })

@@ -9,6 +9,7 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
+from ipregistry.permissions import Record, readable_issuer_ids
 
 
 class IssuerSerializer(serializers.ModelSerializer):
@@ -52,6 +53,19 @@ class IPAssetSerializer(serializers.ModelSerializer):
                   "updated_at"]
         read_only_fields = ["valuation_dispersion", "dispersion_flagged", "dispersion_note",
                             "created_at", "updated_at"]
+
+    DERIVED_FROM_VALUATIONS = ("valuation_dispersion", "dispersion_flagged", "dispersion_note")
+
+    def to_representation(self, instance):
+        """Leave out figures derived from valuations the reader may not see."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:
+            readable = readable_issuer_ids(request.user, Record.VALUATION)
+            if readable is not None and instance.owner_id not in readable:
+                for name in self.DERIVED_FROM_VALUATIONS:
+                    data[name] = None
+        return data
 
 
 class ValuationSerializer(serializers.ModelSerializer):

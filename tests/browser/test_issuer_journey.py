@@ -156,7 +156,7 @@ def test_issuer_registers_green_patent_and_sees_dispersion_flag(browser_page, us
     expect(page.locator("#green-badge")).to_have_text("Green")
     expect(page.locator("#green-categories").get_by_role("cell", name="Y02E", exact=True)
            ).to_be_visible()
-    expect(page.locator("#dispersion")).to_contain_text("40 %")
+    expect(page.locator("#dispersion")).to_contain_text("40.0 %")
     expect(page.locator("#dispersion")).to_contain_text("above the 30 % threshold")
     expect(page.locator("#dispersion-flag")).to_be_visible()
     page.screenshot(path=SCREENSHOT, full_page=True)

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
 
 from core.models import AuditEntry
+from ipregistry import services
 from ipregistry.models import (
     IPAsset,
     Issuer,
@@ -586,3 +587,33 @@ def test_token_login_refuses_a_wrong_password(api, user_a):
                         format="json")
     assert response.status_code == 400
     assert "token" not in response.json()
+
+
+@pytest.mark.django_db
+def test_dispersion_is_hidden_from_those_who_may_not_read_valuations(client, api, user_b,
+                                                                     regulator, issuer_a):
+    """Another issuer sees neither A's dispersion figures nor can filter A's assets by them."""
+    from decimal import Decimal
+
+    from tests.factories import IPAssetFactory, ValuationFactory
+
+    asset = IPAssetFactory(owner=issuer_a)
+    ValuationFactory(asset=asset, value=Decimal("100"))
+    ValuationFactory(asset=asset, value=Decimal("200"))
+    services.asset_refresh_dispersion(asset_id=asset.pk)
+
+    api.force_authenticate(user_b)
+    body = api.get(f"/api/v1/assets/{asset.pk}/").json()
+    assert (body["valuation_dispersion"], body["dispersion_flagged"]) == (None, None)
+    assert api.get("/api/v1/assets/?dispersion_flagged=true").json()["count"] == 0
+    client.force_login(user_b)
+    page = client.get("/registry/assets/").content.decode()
+    assert "100.0 %" not in page and "100 %" not in page
+    detail = client.get(f"/registry/assets/{asset.pk}/").content.decode()
+    assert 'id="dispersion"' not in detail
+    assert "Not shown to your role: valuations and their dispersion" in detail
+
+    api.force_authenticate(regulator)
+    body = api.get(f"/api/v1/assets/{asset.pk}/").json()
+    assert (Decimal(body["valuation_dispersion"]), body["dispersion_flagged"]) == (1, True)
+    assert api.get("/api/v1/assets/?dispersion_flagged=true").json()["count"] == 1

@@ -1,0 +1,15 @@
+"""Template filters for figures."""
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    """Show a fraction as a percentage, e.g. 0.4 -> '40.0 %'; missing values as an em dash."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value) * 100:.{int(places)}f} %"
