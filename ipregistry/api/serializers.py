@@ -9,7 +9,7 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
-from ipregistry.permissions import Record, readable_issuer_ids
+from ipregistry.permissions import Record, readable_issuer_ids, scope
 
 
 class IssuerSerializer(serializers.ModelSerializer):
@@ -87,6 +87,14 @@ class ReceiptSerializer(serializers.ModelSerializer):
     class Meta:
         model = RoyaltyReceipt
         fields = ["id", "licence", "period_end", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # A licence the user may not read does not exist for them, even as a choice.
+            self.fields["licence"].queryset = scope(Licence.objects.all(), request.user,
+                                                    Record.LICENCE)
 
 
 class PledgeSerializer(serializers.ModelSerializer):

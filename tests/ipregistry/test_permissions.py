@@ -440,7 +440,8 @@ API_MATRIX = [
     ("licence",    "update",   401,  200,    200,    404,    403,    404,    200),
     ("licence",    "delete",   401,  204,    204,    404,    403,    404,    204),
     ("receipt",    "list",     401,  LISTED, LISTED, EMPTY,  LISTED, EMPTY,  LISTED),
-    ("receipt",    "create",   401,  201,    201,    403,    403,    403,    201),
+    # B cannot read A's licence, so to B it does not exist: 400, not a 403 that confirms it.
+    ("receipt",    "create",   401,  201,    201,    400,    403,    403,    201),
     ("receipt",    "retrieve", 401,  200,    200,    404,    200,    404,    200),
     ("receipt",    "update",   401,  200,    200,    404,    403,    404,    200),
     ("receipt",    "delete",   401,  204,    204,    404,    403,    404,    204),
