@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.db import OperationalError, transaction
+from celery.signals import task_postrun
+from django.db import OperationalError, connections, transaction
 
 from config.celery import app
 from ipregistry import services
@@ -29,11 +30,19 @@ def real_worker():
     require_or_skip(_redis_answers(url), f"no Redis answers at {url}")
     redis.Redis.from_url(url).delete("celery")
     app.conf.task_always_eager = False
+    # The worker thread opens its own database connection; close it after each task, or
+    # PostgreSQL refuses to drop the test database at the end of the run.
+    task_postrun.connect(_close_worker_connections)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield url
     finally:
+        task_postrun.disconnect(_close_worker_connections)
         app.conf.task_always_eager = True
+
+
+def _close_worker_connections(**kwargs):
+    connections.close_all()
 
 
 def _wait_for(predicate, timeout=30.0):
