@@ -122,7 +122,7 @@ class Step:
     action: Action
     # Fees or tranches in listed order; the one tranche of pay_residual; empty for fund_reserve.
     names: tuple[str, ...] = ()
-    mode: PrincipalMode | None = None  # set for pay_principal only
+    mode: PrincipalMode | None = None  # pay_principal only; None means sequential
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ def _step(value: Any, path: str, fee_names: set[str], tranche_names: set[str]) -
     """Return one step: exactly one action key, plus "mode" for pay_principal."""
     actions = ", ".join(Action)
     step = _object(value, path, (*Action, "mode"), hint=f"expected one of {actions}, mode")
-    keys = [key for key in step if key in Action.__members__.values()]
+    keys = [key for key in step if key != "mode"]
     if len(keys) != 1:
         raise WaterfallInputError(path, f"must have exactly one action of {actions}")
     action = Action(keys[0])
@@ -261,7 +261,7 @@ def _step(value: Any, path: str, fee_names: set[str], tranche_names: set[str]) -
             return Step(action, _step_names(argument, action_path, tranche_names, "tranche"))
         case Action.PAY_PRINCIPAL:
             mode = step.get("mode", PrincipalMode.SEQUENTIAL)
-            if mode not in PrincipalMode.__members__.values():
+            if mode not in tuple(PrincipalMode):
                 raise WaterfallInputError(f"{path}.mode", "must be 'sequential' or 'pro_rata'")
             names = _step_names(argument, action_path, tranche_names, "tranche")
             return Step(action, names, PrincipalMode(mode))
@@ -369,7 +369,8 @@ def run_period(
 ) -> tuple[WaterfallState, PeriodReport]:
     """Run the steps on one period's collection (period_index counts from 0)."""
     with localcontext(_CONTEXT):
-        period = _Period(spec, state, collection, is_last=period_index == len(spec.collections) - 1)
+        is_last = period_index == len(spec.collections) - 1
+        period = _Period(spec, state, collection, is_last=is_last)
         for step in spec.steps:
             period.run(step)
         return period.close(period_index + 1)
@@ -396,7 +397,9 @@ class _Period:
             for tranche in spec.tranches
         }
         self.interest_owed = dict(self.interest_due)
-        self.fees_owed = {fee.name: fee.per_period + state.unpaid_fees[fee.name] for fee in spec.fees}
+        self.fees_owed = {
+            fee.name: fee.per_period + state.unpaid_fees[fee.name] for fee in spec.fees
+        }
         self.fees_paid = dict.fromkeys(self.fees_owed, ZERO)
         self.interest_paid = dict.fromkeys(self.balances, ZERO)
         self.principal_paid = dict.fromkeys(self.balances, ZERO)
@@ -521,7 +524,7 @@ def run_waterfall(spec: WaterfallSpec) -> dict[str, Any]:
             state, report = run_period(spec, state, index, collection)
             reports.append(report)
         return {
-            "periods": [_period_json(spec, report) for report in reports],
+            "periods": [_period_json(report, spec.residual_tranches) for report in reports],
             "tranches": _totals_json(spec, state, reports),
             "check": _check_json(spec, state, reports),
         }
@@ -532,9 +535,8 @@ def run(data: Any) -> dict[str, Any]:
     return run_waterfall(parse_request(data))
 
 
-def _period_json(spec: WaterfallSpec, report: PeriodReport) -> dict[str, Any]:
+def _period_json(report: PeriodReport, residual: frozenset[str]) -> dict[str, Any]:
     """Return one period of the answer; only residual tranches carry "excess"."""
-    residual = spec.residual_tranches
     tranches = {}
     for name, tranche in report.tranches.items():
         entry = {

@@ -8,9 +8,12 @@ they authorize before calling.
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.db import transaction
 
 from core import audit
+from core.services import create as _create
+from core.services import delete as _delete
+from core.services import update as _update
 from ipregistry.dispersion import is_dispersion_flagged, valuation_dispersion
 from ipregistry.models import (
     IPAsset,
@@ -22,41 +25,6 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
-
-
-def _action(instance: models.Model, verb: str) -> str:
-    return f"{instance._meta.label_lower}.{verb}"
-
-
-@transaction.atomic
-def _create(*, actor, instance: models.Model) -> models.Model:
-    instance.full_clean()
-    instance.save()
-    audit.record(actor=actor, action=_action(instance, "create"), instance=instance,
-                 changes=audit.snapshot(instance))
-    return instance
-
-
-@transaction.atomic
-def _update(*, actor, instance: models.Model, data: dict) -> models.Model:
-    before = audit.snapshot(instance)
-    for field, value in data.items():
-        setattr(instance, field, value)
-    instance.full_clean()
-    instance.save()
-    changes = audit.diff(before, audit.snapshot(instance))
-    if changes:
-        audit.record(actor=actor, action=_action(instance, "update"), instance=instance,
-                     changes=changes)
-    return instance
-
-
-@transaction.atomic
-def _delete(*, actor, instance: models.Model) -> None:
-    audit.record(actor=actor, action=_action(instance, "delete"), instance=instance,
-                 changes=audit.snapshot(instance))
-    instance.delete()
-
 
 # Issuers and memberships
 

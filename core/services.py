@@ -1,0 +1,42 @@
+"""Audited writes shared by every app's services: validate, save, record, in one transaction."""
+
+from django.db import models, transaction
+
+from core import audit
+
+
+def _action(instance: models.Model, verb: str) -> str:
+    return f"{instance._meta.label_lower}.{verb}"
+
+
+@transaction.atomic
+def create(*, actor, instance: models.Model) -> models.Model:
+    """Validate and save a new instance, recording its values."""
+    instance.full_clean()
+    instance.save()
+    audit.record(actor=actor, action=_action(instance, "create"), instance=instance,
+                 changes=audit.snapshot(instance))
+    return instance
+
+
+@transaction.atomic
+def update(*, actor, instance: models.Model, data: dict) -> models.Model:
+    """Apply changes, validate and save, recording what changed (nothing if nothing did)."""
+    before = audit.snapshot(instance)
+    for field, value in data.items():
+        setattr(instance, field, value)
+    instance.full_clean()
+    instance.save()
+    changes = audit.diff(before, audit.snapshot(instance))
+    if changes:
+        audit.record(actor=actor, action=_action(instance, "update"), instance=instance,
+                     changes=changes)
+    return instance
+
+
+@transaction.atomic
+def delete(*, actor, instance: models.Model) -> None:
+    """Delete an instance, recording what it held."""
+    audit.record(actor=actor, action=_action(instance, "delete"), instance=instance,
+                 changes=audit.snapshot(instance))
+    instance.delete()

@@ -1,0 +1,252 @@
+"""Every write to deals goes through these functions.
+
+Each validates, saves, writes its audit entry in the same transaction, and keeps the deal's
+derived fields (search text, senior coupon, rating bucket, issue year) current.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from core import audit
+from core.services import create as _create
+from core.services import delete as _delete
+from core.services import update as _update
+from deals.choices import LIVE_STATUSES, TRANSITIONS, DealStatus
+from deals.models import (
+    Benchmark,
+    CreditEnhancement,
+    Deal,
+    DealEvent,
+    FxRate,
+    PoolAsset,
+    Tranche,
+)
+from deals.ratings import rating_bucket
+from ipregistry.choices import AssetStatus
+from ipregistry.models import IPAsset
+
+
+def _require_draft(deal: Deal) -> None:
+    if deal.status != DealStatus.DRAFT:
+        raise ValidationError(
+            f"The deal is {deal.get_status_display().lower()}; only drafts can be restructured.")
+
+
+# Deals
+
+
+@transaction.atomic
+def deal_create(*, actor, **data) -> Deal:
+    """Open a draft deal."""
+    deal = _create(actor=actor, instance=Deal(**data))
+    if not deal.external_ref:
+        deal.external_ref = f"deal-{deal.pk}"
+        Deal.objects.filter(pk=deal.pk).update(external_ref=deal.external_ref)
+    deal_refresh(deal_id=deal.pk)
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor, deal: Deal, **data) -> Deal:
+    """Change a draft deal's terms."""
+    _require_draft(deal)
+    deal = _update(actor=actor, instance=deal, data=data)
+    deal_refresh(deal_id=deal.pk)
+    return deal
+
+
+@transaction.atomic
+def deal_transition(*, actor, deal: Deal, to_status: str, reason: str = "") -> Deal:
+    """Move a deal along its status machine; leaving the live statuses releases its pool."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    if to_status not in TRANSITIONS[deal.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[deal.status])) or "none"
+        raise ValidationError({"status": f"A {deal.status} deal cannot become {to_status} "
+                                         f"(allowed: {allowed})."})
+    if to_status == DealStatus.ISSUED and not deal.issue_date:
+        raise ValidationError({"issue_date": "Set the issue date before recording issuance."})
+    if to_status == DealStatus.REGISTERED:
+        _check_ready_for_registration(deal)
+    before = deal.status
+    deal.status = to_status
+    deal.save(update_fields=["status", "updated_at"])
+    if to_status not in LIVE_STATUSES:
+        deal.pool.update(live=False)
+    audit.record(actor=actor, action="deals.deal.transition", instance=deal,
+                 changes={"status": [before, to_status], "reason": reason})
+    return deal
+
+
+def _check_ready_for_registration(deal: Deal) -> None:
+    problems = {}
+    if not deal.tranches.exists():
+        problems["tranches"] = "A deal needs at least one tranche to be registered."
+    if not deal.pool.exists():
+        problems["pool"] = "A deal needs a pool of assets to be registered."
+    if problems:
+        raise ValidationError(problems)
+
+
+def deal_refresh(*, deal_id: int) -> None:
+    """Recompute a deal's derived fields: search text and vector, senior terms, issue year."""
+    deal = Deal.objects.select_related("originator").get(pk=deal_id)
+    senior = deal.tranches.order_by("rank", "id").first()
+    pool = PoolAsset.objects.filter(deal_id=deal_id).select_related("asset__owner")
+    beneficiaries = sorted({entry.asset.owner.name for entry in pool
+                            if entry.asset.owner_id != deal.originator_id})
+    Deal.objects.filter(pk=deal_id).update(
+        issue_year=deal.issue_date.year if deal.issue_date else None,
+        senior_coupon=senior.coupon_rate if senior else None,
+        senior_rating=senior.rating if senior else "",
+        rating_bucket=rating_bucket(senior.rating) if senior else "NR",
+        search_primary=" ".join(filter(None, [deal.name, deal.originator.name, deal.spv_name,
+                                              deal.city, deal.venue])),
+        search_parties=" ".join(beneficiaries),
+        search_assets=" ".join(entry.asset.title for entry in pool),
+        search_proceeds=deal.use_of_proceeds,
+    )
+    if connection.vendor == "postgresql":
+        from deals.search import update_search_vectors
+
+        update_search_vectors(Deal.objects.filter(pk=deal_id))
+
+
+# Tranches and credit enhancement
+
+
+@transaction.atomic
+def tranche_create(*, actor, deal: Deal, **data) -> Tranche:
+    """Add a tranche to a draft; its balance starts at its size."""
+    _require_draft(deal)
+    tranche = _create(actor=actor, instance=Tranche(deal=deal, balance=data.get("size"), **data))
+    deal_refresh(deal_id=deal.pk)
+    return tranche
+
+
+@transaction.atomic
+def tranche_update(*, actor, tranche: Tranche, **data) -> Tranche:
+    """Change a draft's tranche; a new size resets the balance."""
+    _require_draft(tranche.deal)
+    if "size" in data:
+        data["balance"] = data["size"]
+    tranche = _update(actor=actor, instance=tranche, data=data)
+    deal_refresh(deal_id=tranche.deal_id)
+    return tranche
+
+
+@transaction.atomic
+def tranche_delete(*, actor, tranche: Tranche) -> None:
+    """Remove a tranche from a draft."""
+    _require_draft(tranche.deal)
+    deal_id = tranche.deal_id
+    _delete(actor=actor, instance=tranche)
+    deal_refresh(deal_id=deal_id)
+
+
+@transaction.atomic
+def enhancement_create(*, actor, deal: Deal, **data) -> CreditEnhancement:
+    """Add a credit enhancement to a draft."""
+    _require_draft(deal)
+    return _create(actor=actor, instance=CreditEnhancement(deal=deal, **data))
+
+
+@transaction.atomic
+def enhancement_update(*, actor, enhancement: CreditEnhancement, **data) -> CreditEnhancement:
+    """Change a draft's credit enhancement."""
+    _require_draft(enhancement.deal)
+    return _update(actor=actor, instance=enhancement, data=data)
+
+
+@transaction.atomic
+def enhancement_delete(*, actor, enhancement: CreditEnhancement) -> None:
+    """Remove a credit enhancement from a draft."""
+    _require_draft(enhancement.deal)
+    _delete(actor=actor, instance=enhancement)
+
+
+# Pool
+
+
+def pool_refusal(deal: Deal, asset: IPAsset, *, on: date | None = None) -> str | None:
+    """Say why an asset cannot enter the deal's pool, or None if it can."""
+    on = on or date.today()
+    label = f"{asset.registry_number} ({asset.title})"
+    if asset.status != AssetStatus.ACTIVE:
+        return f"{label} is {asset.get_status_display().lower()}."
+    if asset.expiry_date and asset.expiry_date <= on:
+        return f"{label} expired on {asset.expiry_date.isoformat()}."
+    pledges = asset.pledges.filter(released_date__isnull=True)
+    if deal.spv_name:
+        # A pledge to the deal's own SPV is how many pledged-loan deals hold their assets.
+        pledges = pledges.exclude(pledgee__iexact=deal.spv_name)
+    pledge = pledges.first()
+    if pledge is not None:
+        return (f"{label} is pledged to {pledge.pledgee} since "
+                f"{pledge.registered_date.isoformat()} and not released.")
+    other = PoolAsset.objects.filter(asset=asset, live=True).exclude(deal=deal) \
+        .select_related("deal").first()
+    if other is not None:
+        return f"{label} already sits in the live pool of {other.deal.name}."
+    return None
+
+
+@transaction.atomic
+def pool_add(*, actor, deal: Deal, asset: IPAsset, cutoff_value, financing_amount=0) -> PoolAsset:
+    """Put an asset into a draft's pool, refusing it with the reason when it is not free."""
+    _require_draft(deal)
+    IPAsset.objects.select_for_update().filter(pk=asset.pk).first()
+    if refusal := pool_refusal(deal, asset):
+        raise ValidationError({"asset": refusal})
+    entry = _create(actor=actor, instance=PoolAsset(
+        deal=deal, asset=asset, cutoff_value=cutoff_value, financing_amount=financing_amount))
+    deal_refresh(deal_id=deal.pk)
+    return entry
+
+
+@transaction.atomic
+def pool_update(*, actor, entry: PoolAsset, **data) -> PoolAsset:
+    """Change a pool entry's cut-off value or financing amount in a draft."""
+    _require_draft(entry.deal)
+    return _update(actor=actor, instance=entry, data=data)
+
+
+@transaction.atomic
+def pool_remove(*, actor, entry: PoolAsset) -> None:
+    """Take an asset out of a draft's pool."""
+    _require_draft(entry.deal)
+    deal_id = entry.deal_id
+    _delete(actor=actor, instance=entry)
+    deal_refresh(deal_id=deal_id)
+
+
+# Events
+
+
+def event_record(*, actor, deal: Deal, **data) -> DealEvent:
+    """Record a deal event."""
+    return _create(actor=actor, instance=DealEvent(deal=deal, **data))
+
+
+# Reference data
+
+
+def benchmark_create(*, actor, **data) -> Benchmark:
+    """Record a country's benchmarks for a year."""
+    return _create(actor=actor, instance=Benchmark(**data))
+
+
+def benchmark_update(*, actor, benchmark: Benchmark, **data) -> Benchmark:
+    """Correct a benchmark."""
+    return _update(actor=actor, instance=benchmark, data=data)
+
+
+def fx_create(*, actor, **data) -> FxRate:
+    """Record a currency's yearly rate to USD."""
+    return _create(actor=actor, instance=FxRate(**data))
+
+
+def fx_update(*, actor, rate: FxRate, **data) -> FxRate:
+    """Correct an FX rate."""
+    return _update(actor=actor, instance=rate, data=data)
