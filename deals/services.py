@@ -5,6 +5,7 @@ derived fields (search text, senior coupon, rating bucket, issue year) current.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -13,7 +14,8 @@ from core import audit
 from core.services import create as _create
 from core.services import delete as _delete
 from core.services import update as _update
-from deals.choices import LIVE_STATUSES, TRANSITIONS, DealStatus
+from deals import waterfall
+from deals.choices import LIVE_STATUSES, TRANSITIONS, DealStatus, EventType
 from deals.models import (
     Benchmark,
     CreditEnhancement,
@@ -21,9 +23,12 @@ from deals.models import (
     DealEvent,
     FxRate,
     PoolAsset,
+    ServicerReport,
     Tranche,
 )
 from deals.ratings import rating_bucket
+from deals.selectors import waterfall_request
+from deals.waterfall import WaterfallState
 from ipregistry.choices import AssetStatus
 from ipregistry.models import IPAsset
 
@@ -250,3 +255,103 @@ def fx_create(*, actor, **data) -> FxRate:
 def fx_update(*, actor, rate: FxRate, **data) -> FxRate:
     """Correct an FX rate."""
     return _update(actor=actor, instance=rate, data=data)
+
+
+# Servicer reports
+
+
+def _state_json(state: WaterfallState) -> dict:
+    return {"balances": {k: str(v) for k, v in state.balances.items()},
+            "unpaid_interest": {k: str(v) for k, v in state.unpaid_interest.items()},
+            "unpaid_fees": {k: str(v) for k, v in state.unpaid_fees.items()},
+            "reserve": str(state.reserve)}
+
+
+def _state_from_json(data: dict) -> WaterfallState:
+    return WaterfallState(
+        balances={k: Decimal(v) for k, v in data["balances"].items()},
+        unpaid_interest={k: Decimal(v) for k, v in data["unpaid_interest"].items()},
+        unpaid_fees={k: Decimal(v) for k, v in data["unpaid_fees"].items()},
+        reserve=Decimal(data["reserve"]))
+
+
+def deal_spec(deal: Deal) -> waterfall.WaterfallSpec:
+    """The deal's cash-flow model, validated; a bad model is an error on its field."""
+    try:
+        return waterfall.parse_request(waterfall_request(deal))
+    except waterfall.WaterfallInputError as exc:
+        raise ValidationError({"waterfall_steps": f"The deal's cash-flow model is invalid: "
+                                                  f"{exc.field}: {exc}"}) from None
+
+
+@transaction.atomic
+def report_submit(*, actor, deal: Deal, period_end: date, collections: Decimal,
+                  collections_by_asset: dict | None = None) -> ServicerReport:
+    """File the next period's servicer report: run the deal's waterfall on its collections,
+    update tranche balances and raise the events the period calls for."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    if deal.status not in (DealStatus.ISSUED, DealStatus.AMORTIZING, DealStatus.DEFAULTED):
+        raise ValidationError(f"A {deal.status} deal takes no servicer reports.")
+    spec = deal_spec(deal)
+    previous = deal.reports.order_by("-period").first()
+    period = previous.period + 1 if previous else 1
+    if period > len(spec.collections):
+        raise ValidationError({"period_end": f"The deal's model has {len(spec.collections)} "
+                                             "periods; all are reported."})
+    if previous and period_end <= previous.period_end:
+        raise ValidationError({"period_end": "Must come after the last reported period, "
+                                             f"{previous.period_end.isoformat()}."})
+    state = _state_from_json(previous.result["state"]) if previous else \
+        waterfall.initial_state(spec)
+    state, outcome = waterfall.run_period(spec, state, period - 1, Decimal(collections))
+    report = _create(actor=actor, instance=ServicerReport(
+        deal=deal, period=period, period_end=period_end, collections=collections,
+        collections_by_asset=collections_by_asset or {}, submitted_by=actor,
+        result={"period": waterfall.period_json(outcome, spec.residual_tranches),
+                "state": _state_json(state)}))
+    for tranche in deal.tranches.all():
+        balance = state.balances[tranche.name].quantize(Decimal("0.01"))
+        if tranche.balance != balance:
+            Tranche.objects.filter(pk=tranche.pk).update(balance=balance)
+    _raise_period_events(actor, deal, report, outcome)
+    return report
+
+
+def _raise_period_events(actor, deal: Deal, report: ServicerReport, outcome) -> None:
+    short = [name for name, tranche in outcome.tranches.items()
+             if tranche.interest_paid < tranche.interest_due]
+    for name in short:
+        tranche = outcome.tranches[name]
+        event_record(actor=actor, deal=deal, date=report.period_end, report=report,
+                     event_type=EventType.MISSED_PAYMENT,
+                     details=f"Tranche {name}: interest due {tranche.interest_due:.2f}, "
+                             f"paid {tranche.interest_paid:.2f} in period {report.period}.")
+    senior = deal.tranches.order_by("rank", "id").first()
+    if deal.status == DealStatus.ISSUED:
+        deal = deal_transition(actor=actor, deal=deal, to_status=DealStatus.AMORTIZING,
+                               reason=f"first servicer report (period {report.period})")
+    if senior and deal.status != DealStatus.DEFAULTED and _senior_short_streak(
+            deal, senior.name) >= deal.default_missed_periods:
+        event_record(actor=actor, deal=deal, date=report.period_end, report=report,
+                     event_type=EventType.DEFAULT,
+                     details=f"Senior tranche {senior.name} short of interest for "
+                             f"{deal.default_missed_periods} consecutive periods.")
+        deal_transition(actor=actor, deal=deal, to_status=DealStatus.DEFAULTED,
+                        reason="default as the deal defines it")
+    elif deal.status == DealStatus.AMORTIZING and all(
+            tranche.balance == 0 for tranche in outcome.tranches.values()):
+        event_record(actor=actor, deal=deal, date=report.period_end, report=report,
+                     event_type=EventType.MATURED, details="All notes repaid.")
+        deal_transition(actor=actor, deal=deal, to_status=DealStatus.MATURED,
+                        reason="all notes repaid")
+
+
+def _senior_short_streak(deal: Deal, senior_name: str) -> int:
+    streak = 0
+    for report in deal.reports.order_by("-period"):
+        tranche = report.result["period"]["tranches"][senior_name]
+        if tranche["interest_paid"] < tranche["interest_due"] - 1e-9:
+            streak += 1
+        else:
+            break
+    return streak

@@ -59,6 +59,10 @@ ZERO = Decimal(0)
 # the traps turn a NaN or an infinity into an error instead of a silently wrong answer.
 _CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 
+# Far beyond any deal (amounts and rates alike); it keeps every number of the answer a finite
+# float rather than an infinity that JSON cannot carry.
+_MAX_AMOUNT = Decimal(10) ** 12
+
 # "simulation" belongs to the simulate endpoint (6.3), which sends the same body.
 _REQUEST_KEYS = ("periods_per_year", "collections", "fees", "tranches", "reserve", "steps")
 _IGNORED_REQUEST_KEYS = ("simulation",)
@@ -139,9 +143,7 @@ class WaterfallSpec:
     @property
     def residual_tranches(self) -> frozenset[str]:
         """Return the names of the tranches a pay_residual step pays."""
-        return frozenset(
-            step.names[0] for step in self.steps if step.action is Action.PAY_RESIDUAL
-        )
+        return frozenset(step.names[0] for step in self.steps if step.action is Action.PAY_RESIDUAL)
 
 
 @dataclass(frozen=True)
@@ -260,10 +262,10 @@ def _step(value: Any, path: str, fee_names: set[str], tranche_names: set[str]) -
         case Action.PAY_INTEREST:
             return Step(action, _step_names(argument, action_path, tranche_names, "tranche"))
         case Action.PAY_PRINCIPAL:
+            names = _step_names(argument, action_path, tranche_names, "tranche")
             mode = step.get("mode", PrincipalMode.SEQUENTIAL)
             if mode not in tuple(PrincipalMode):
                 raise WaterfallInputError(f"{path}.mode", "must be 'sequential' or 'pro_rata'")
-            names = _step_names(argument, action_path, tranche_names, "tranche")
             return Step(action, names, PrincipalMode(mode))
         case Action.FUND_RESERVE:
             if argument is not True:
@@ -343,6 +345,8 @@ def _amount(value: Any, path: str) -> Decimal:
         raise WaterfallInputError(path, "must be a finite number")
     if number < 0:
         raise WaterfallInputError(path, "must not be negative")
+    if number > _MAX_AMOUNT:
+        raise WaterfallInputError(path, f"must not exceed {_MAX_AMOUNT:,}")
     return number
 
 
@@ -524,7 +528,7 @@ def run_waterfall(spec: WaterfallSpec) -> dict[str, Any]:
             state, report = run_period(spec, state, index, collection)
             reports.append(report)
         return {
-            "periods": [_period_json(report, spec.residual_tranches) for report in reports],
+            "periods": [period_json(report, spec.residual_tranches) for report in reports],
             "tranches": _totals_json(spec, state, reports),
             "check": _check_json(spec, state, reports),
         }
@@ -535,7 +539,7 @@ def run(data: Any) -> dict[str, Any]:
     return run_waterfall(parse_request(data))
 
 
-def _period_json(report: PeriodReport, residual: frozenset[str]) -> dict[str, Any]:
+def period_json(report: PeriodReport, residual: frozenset[str]) -> dict[str, Any]:
     """Return one period of the answer; only residual tranches carry "excess"."""
     tranches = {}
     for name, tranche in report.tranches.items():
