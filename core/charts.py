@@ -17,11 +17,15 @@ STYLE = Style(
 )
 
 
-def _base(chart_class, title: str, labels: Sequence[str], y_title: str, **options):
+def _chart(chart_class, title: str, labels: Sequence, series: dict[str, Sequence], *,
+           y_title: str = "", **options):
     chart = chart_class(
         title=title, x_labels=[str(label) for label in labels], y_title=y_title, style=STYLE,
         js=[], width=720, height=320, show_legend=True, legend_at_bottom=True,
         truncate_legend=-1, print_values=False, **options)
+    for name, values in series.items():
+        # None leaves a gap: a missing figure is never drawn as zero.
+        chart.add(name, [None if value is None else float(value) for value in values])
     return chart
 
 
@@ -32,20 +36,19 @@ def svg_response(chart) -> HttpResponse:
     return response
 
 
-def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence], *,
+def line_chart(title: str, labels: Sequence, series: dict[str, Sequence], *,
                y_title: str = "", percent: bool = False):
-    """Build a line chart with one line per series (None leaves a gap)."""
+    """Build a line chart with one line per series."""
     options = {"value_formatter": (lambda v: f"{v:.1%}")} if percent else {}
-    chart = _base(pygal.Line, title, labels, y_title, **options)
-    for name, values in series.items():
-        chart.add(name, [None if v is None else float(v) for v in values])
-    return chart
+    return _chart(pygal.Line, title, labels, series, y_title=y_title, **options)
 
 
-def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence], *,
-              y_title: str = ""):
+def bar_chart(title: str, labels: Sequence, series: dict[str, Sequence], *, y_title: str = ""):
     """Build a bar chart with one bar group per label."""
-    chart = _base(pygal.Bar, title, labels, y_title)
-    for name, values in series.items():
-        chart.add(name, [None if v is None else float(v) for v in values])
-    return chart
+    return _chart(pygal.Bar, title, labels, series, y_title=y_title)
+
+
+def stacked_bar_chart(title: str, labels: Sequence, series: dict[str, Sequence], *,
+                      y_title: str = ""):
+    """Build a stacked bar chart: each label a bar, each series a layer."""
+    return _chart(pygal.StackedBar, title, labels, series, y_title=y_title)
