@@ -9,6 +9,7 @@ from core.api import TokenLoginView
 api_patterns = [
     path("auth/token/", TokenLoginView.as_view(), name="token"),
     path("", include("ipregistry.api.urls")),
+    path("", include("deals.api.urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("registry/", include("ipregistry.urls")),
+    path("deals/", include("deals.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -35,3 +35,9 @@ def subdivision_name(code: str) -> str:
     """Return the subdivision's name, or the code itself when unknown."""
     subdivision = pycountry.subdivisions.get(code=code.upper()) if code else None
     return subdivision.name if subdivision else code
+
+
+def check_currency(errors: dict, field: str, value: str) -> None:
+    """Add an error for `field` unless the value is an ISO 4217 code (three capitals)."""
+    if value and not (len(value) == 3 and value.isalpha() and value.isupper()):
+        errors[field] = f"'{value}' is not an ISO 4217 currency code (three capital letters)."

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from core.validators import subdivision_error, validate_country
+from core.validators import check_currency, subdivision_error, validate_country
 from deals.choices import (
     CouponType,
     DealStatus,
@@ -16,11 +16,6 @@ from deals.choices import (
     Structure,
 )
 from ipregistry.models import MONEY, RATE, IPAsset, Issuer
-
-
-def _check_currency(errors: dict, field: str, value: str) -> None:
-    if value and not (len(value) == 3 and value.isalpha() and value.isupper()):
-        errors[field] = f"'{value}' is not an ISO 4217 currency code (three capital letters)."
 
 
 class Deal(models.Model):
@@ -104,7 +99,7 @@ class Deal(models.Model):
         self.province = (self.province or "").upper()
         if message := subdivision_error(self.country, self.province):
             errors["province"] = message
-        _check_currency(errors, "currency", self.currency)
+        check_currency(errors, "currency", self.currency)
         if not isinstance(self.sdg_targets, list) or not all(
                 _is_sdg_target(target) for target in self.sdg_targets):
             errors["sdg_targets"] = "SDG targets are written goal.target, e.g. 9.5 or 13.a."
@@ -283,6 +278,13 @@ class Benchmark(models.Model):
     def __str__(self):
         return f"{self.country} {self.year}"
 
+    def clean(self):
+        errors = {}
+        self.country = (self.country or "").upper()
+        check_currency(errors, "currency", self.currency)
+        if errors:
+            raise ValidationError(errors)
+
 
 class FxRate(models.Model):
     currency = models.CharField(max_length=3)
@@ -303,3 +305,35 @@ class FxRate(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.year}: {self.rate_to_usd}"
+
+    def clean(self):
+        errors = {}
+        check_currency(errors, "currency", self.currency)
+        if errors:
+            raise ValidationError(errors)
+
+
+# Search facets (deals/search.py) -------------------------------------------------------------
+# Rows are derived by deals.search.refresh_facets (called from deals.services.deal_refresh);
+# never typed in. Single-valued facets are read from Deal's own columns.
+
+
+class DealFacetValue(models.Model):
+    """One value of a multi-valued search facet of a deal: an asset kind in its pool, an SDG
+    target it claims. Lets facet counts and filters use one indexed table on every database."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="facet_values",
+                             db_index=False)  # the unique constraint leads with deal
+    facet = models.CharField(max_length=32)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["deal_id", "facet", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "facet", "value"],
+                                    name="deal_facet_value_unique"),
+        ]
+        indexes = [models.Index(fields=["facet", "value", "deal"], name="deal_facet_lookup")]
+
+    def __str__(self):
+        return f"{self.deal_id} {self.facet}={self.value}"

@@ -27,6 +27,7 @@ from deals.models import (
     Tranche,
 )
 from deals.ratings import rating_bucket
+from deals.search import refresh_facets, update_search_vectors
 from deals.selectors import waterfall_request
 from deals.waterfall import WaterfallState
 from ipregistry.choices import AssetStatus
@@ -112,9 +113,8 @@ def deal_refresh(*, deal_id: int) -> None:
         search_assets=" ".join(entry.asset.title for entry in pool),
         search_proceeds=deal.use_of_proceeds,
     )
+    refresh_facets([deal_id])
     if connection.vendor == "postgresql":
-        from deals.search import update_search_vectors
-
         update_search_vectors(Deal.objects.filter(pk=deal_id))
 
 

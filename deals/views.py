@@ -24,7 +24,7 @@ from deals.permissions import (
     can_transition,
     may_pool_asset,
 )
-from deals.search import facet_counts
+from deals.search import FACETS_BY_KEY, facet_counts
 from ipregistry.choices import AssetStatus, IssuerType
 from ipregistry.models import IPAsset, Issuer
 from ipregistry.permissions import writable_issuer_ids
@@ -63,10 +63,16 @@ class DealSearchView(FilterView):
         context = super().get_context_data(**kwargs)
         page = list(context["page_obj"]) if context.get("page_obj") else []
         benchmarks = selectors.benchmark_rates(page)
+        counts = facet_counts(self.object_list) if self.object_list is not None else {}
+        facets = []
+        for key, entries in counts.items():
+            chosen = set(self.request.GET.getlist(key))
+            facets.append((key, FACETS_BY_KEY[key].label,
+                           [{**entry, "selected": str(entry["value"]) in chosen}
+                            for entry in entries]))
         context.update(
             rows=[(deal, selectors.financing_cost(deal, benchmarks)) for deal in page],
-            facets=facet_counts(self.object_list),
-            selected={key: self.request.GET.getlist(key) for key in self.request.GET},
+            facets=facets,
             query=self.request.GET.urlencode(),
             can_add=self.request.user.is_authenticated and can_create_deal(self.request.user),
         )

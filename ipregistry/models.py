@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from core.validators import subdivision_error, validate_country
+from core.validators import check_currency, subdivision_error, validate_country
 from ipregistry import identifiers
 from ipregistry.choices import (
     PATENT_KINDS,
@@ -26,11 +26,6 @@ RATE = {"max_digits": 9, "decimal_places": 6}
 def _currency_field(**kwargs):
     return models.CharField(
         max_length=3, help_text="ISO 4217 code, e.g. CNY, USD.", **kwargs)
-
-
-def _check_currency(errors: dict, field: str, value: str) -> None:
-    if value and not (len(value) == 3 and value.isalpha() and value.isupper()):
-        errors[field] = f"'{value}' is not an ISO 4217 currency code (three capital letters)."
 
 
 class Issuer(models.Model):
@@ -165,7 +160,7 @@ class IssuerFinancials(models.Model):
 
     def clean(self):
         errors = {}
-        _check_currency(errors, "currency", self.currency)
+        check_currency(errors, "currency", self.currency)
         if (self.carbon_rnd_expense is not None and self.rnd_expense is not None
                 and self.carbon_rnd_expense > self.rnd_expense):
             errors["carbon_rnd_expense"] = "Carbon-reduction R&D cannot exceed total R&D expense."
@@ -321,7 +316,7 @@ class Valuation(models.Model):
 
     def clean(self):
         errors = {}
-        _check_currency(errors, "currency", self.currency)
+        check_currency(errors, "currency", self.currency)
         if self.valuation_date and self.valuation_date > date.today():
             errors["valuation_date"] = "Valuation date cannot be in the future."
         if errors:
@@ -372,7 +367,7 @@ class Licence(models.Model):
 
     def clean(self):
         errors = {}
-        _check_currency(errors, "currency", self.currency)
+        check_currency(errors, "currency", self.currency)
         if errors:
             raise ValidationError(errors)
 

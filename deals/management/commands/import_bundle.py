@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import TableInvalid
-from ipregistry.bundle import import_bundle, read_bundle
+from deals.bundle import import_bundle, read_bundle
 
 
 class Command(BaseCommand):
-    help = "Import an interchange bundle (folder or .zip of CSV files), all or nothing."
+    help = ("Import an interchange bundle (folder or .zip of CSV files: registry and deals), "
+            "all or nothing.")
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="bundle folder or .zip file")
