@@ -76,8 +76,12 @@ class EnhancementForm(forms.ModelForm):
 class PoolAssetForm(forms.Form):
     asset = forms.ModelChoiceField(queryset=IPAsset.objects.none())
     cutoff_value = forms.DecimalField(min_value=0, max_digits=20, decimal_places=2)
-    financing_amount = forms.DecimalField(min_value=0, max_digits=20, decimal_places=2,
-                                          initial=0)
+    financing_amount = forms.DecimalField(
+        min_value=0, max_digits=20, decimal_places=2, initial=0, required=False,
+        help_text="Financing reaching the asset's owner; 0 when it is the originator's own.")
+
+    def clean_financing_amount(self):
+        return self.cleaned_data["financing_amount"] or 0
 
     def __init__(self, *args, assets, **kwargs):
         super().__init__(*args, **kwargs)
