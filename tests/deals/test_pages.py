@@ -109,3 +109,14 @@ def test_servicer_report_upload(client, user_a, issuer_a):
     assert report.collections == Decimal("30") and report.collections_by_asset == {
         str(asset.pk): "20"}
     assert report.period_end == date(2024, 6, 30)
+
+
+def test_page_links_keep_every_facet_value(client, investor, issuer_a):
+    """Paging through a search keeps repeated facet values, so page 2 is the same search."""
+    for n in range(27):
+        deal = make_deal(issuer_a, name=f"Deal {n}", structure=(
+            "pledged_loan" if n % 2 else "licence_royalty"))
+        issued(deal, IPAssetFactory(owner=issuer_a))
+    client.force_login(investor)
+    page = client.get("/deals/?structure=pledged_loan&structure=licence_royalty").content.decode()
+    assert "structure=pledged_loan&amp;structure=licence_royalty&amp;page=2" in page
