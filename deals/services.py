@@ -212,9 +212,16 @@ def pool_add(*, actor, deal: Deal, asset: IPAsset, cutoff_value, financing_amoun
 
 @transaction.atomic
 def pool_update(*, actor, entry: PoolAsset, **data) -> PoolAsset:
-    """Change a pool entry's cut-off value or financing amount in a draft."""
+    """Change a pool entry in a draft; a new asset must pass the same checks as pool_add."""
     _require_draft(entry.deal)
-    return _update(actor=actor, instance=entry, data=data)
+    asset = data.get("asset")
+    if asset is not None and asset.pk != entry.asset_id:
+        IPAsset.objects.select_for_update().filter(pk=asset.pk).first()
+        if refusal := pool_refusal(entry.deal, asset):
+            raise ValidationError({"asset": refusal})
+    entry = _update(actor=actor, instance=entry, data=data)
+    deal_refresh(deal_id=entry.deal_id)
+    return entry
 
 
 @transaction.atomic

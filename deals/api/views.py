@@ -86,7 +86,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=serializers.ServicerReportSerializer,
                    responses=serializers.ServicerReportSerializer)
-    @action(detail=True, methods=["get", "post"], permission_classes=[IsAuthenticated])
+    @action(detail=True, methods=["get", "post"])
     def reports(self, request, pk=None):
         """List the deal's servicer reports, or file the next period's."""
         deal = get_object_or_404(self.get_queryset(), pk=pk)
@@ -110,6 +110,7 @@ class DealPartViewSet(viewsets.ModelViewSet):
     """A part of a deal's structure, changed only while the deal is a draft."""
 
     permission_classes = [DealPermission]
+    public_read = True
     model = None
     create_service = None
     update_service = None
@@ -119,6 +120,13 @@ class DealPartViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         deals = selectors.deal_list(user=self.request.user)
         return self.model.objects.filter(deal__in=deals).select_related("deal")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if not kwargs.get("many"):
+            # A deal the user may not see does not exist for them, even as a choice.
+            serializer.fields["deal"].queryset = selectors.deal_list(user=self.request.user)
+        return serializer
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
