@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PYTEST_ARGS ?=
+# `make bench BENCH_ARGS="--scale 0.01"` for a quick run; needs a local PostgreSQL.
+BENCH_ARGS ?= --scale 1.0
 
-.PHONY: run test worker beat lint migrate demo check-deploy clean
+.PHONY: run test worker beat bench lint migrate demo check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +42,10 @@ worker: $(RUNTIME)
 
 beat: $(RUNTIME)
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+## Bulk load and search benchmark on PostgreSQL; writes docs/benchmarks.md.
+bench: $(DEV)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

@@ -136,16 +136,30 @@ class DealFilterSet(django_filters.FilterSet):
         return bool((data.get("q") or "").strip())
 
     def filter_queryset(self, queryset: QuerySet, *, without: str | None = None) -> QuerySet:
-        """Apply the text query and every facet (but `without`), then the sort."""
+        """Apply the text query, every facet (but `without`), then the sort."""
         data = self.form.cleaned_data
+        queryset = self._search(queryset, data.get("q"))
         for name, value in data.items():
-            if name == "sort" or name == without:
+            if name in ("q", "sort") or name == without:
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return search.sort(queryset, data.get("sort"), has_query=self._has_query(data))
 
+    def _search(self, queryset: QuerySet, q: str | None) -> QuerySet:
+        # The text query goes first, on the filter set's base queryset (filter_queryset is
+        # only given that), so facet_counts' re-filterings reuse it: deciding on fuzzy
+        # matching costs a query on PostgreSQL.
+        if not (q or "").strip():
+            return queryset
+        memo = getattr(self, "_searched", None)
+        if memo is None or memo[0] != q:
+            memo = self._searched = (q, search.search(queryset, q))
+        return memo[1]
+
     @property
     def qs(self) -> QuerySet:
+        """The matching deals, sorted; a SearchQuerySet, whose count() also gets the facet
+        counts (so a page's COUNT and facet_counts(qs) are one query)."""
         if not hasattr(self, "_qs"):
             queryset = self.queryset.all()
             if self.is_bound:
@@ -153,7 +167,7 @@ class DealFilterSet(django_filters.FilterSet):
                 queryset = self.filter_queryset(queryset)
             else:
                 queryset = search.sort(queryset, None)
-            self._qs = queryset
+            self._qs = search.as_search_queryset(queryset)
         return self._qs
 
     # The search as data and as a URL
@@ -197,17 +211,18 @@ class DealFilterSet(django_filters.FilterSet):
             else [*current, value]
         return self.querystring(**{key: values or None})
 
-    def facet_counts(self) -> dict[str, list[dict]]:
+    def facet_counts(self, *, cache_seconds: int = 0) -> dict[str, list[dict]]:
         """Facet counts for a multi-select UI: each facet that has selected values is counted
         with every OTHER filter applied (so its unselected values stay visible with the number
         of deals they would add), the rest over the full result; selected values with no deal
         are listed with count 0. One query, plus one per facet with a selection."""
         data = self._cleaned_data()
         active = [key for key in self.FACET_KEYS if data.get(key)]
-        counts = facet_counts(self.qs, [key for key in self.FACET_KEYS if key not in active])
+        counts = facet_counts(self.qs, [key for key in self.FACET_KEYS if key not in active],
+                              cache_seconds=cache_seconds)
         for key in active:
             entries = facet_counts(self.filter_queryset(self.queryset.all(), without=key),
-                                   [key])[key]
+                                   [key], cache_seconds=cache_seconds)[key]
             present = {str(entry["value"]) for entry in entries}
             facet = FACETS_BY_KEY[key]
             entries += [{"value": value, "label": facet.label_of(value), "count": 0}

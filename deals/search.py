@@ -13,10 +13,13 @@ Text. A deal's searchable text lives in four derived columns kept by
   kept as written. Asset titles and use of proceeds are English prose, where stemming helps
   ('batteries' finds 'battery'), so they use 'english'. A query (`parse_query`: words,
   "quoted phrases", `or`, -exclusions) becomes a tsquery term by term, each term in both
-  configurations (either form matches wherever it is indexed). A deal also matches when the
-  wanted words are word-similar (pg_trgm `%>`, GIN trigram index on `search_primary`) to its
-  names and no excluded term occurs, which catches misspelt names. `rank` = ts_rank (weights
-  A 1.0, B 0.4, C 0.2, D 0.1) + word similarity of the wanted words to the names.
+  configurations (either form matches wherever it is indexed), GIN-indexed. When that finds
+  fewer than FUZZY_BELOW deals (a misspelt name finds none), deals whose names are
+  word-similar to the wanted words (pg_trgm `%>`, GIN trigram index on `search_primary`) and
+  contain no excluded term are added. `rank` = ts_rank (weights A 1.0, B 0.4, C 0.2, D 0.1)
+  for full-text matches, FUZZY_WEIGHT x word similarity for deals found only by similarity.
+  Deciding costs one cheap query (stopping at FUZZY_BELOW rows); always OR-ing the trigram
+  match would compute word similarity on most deals for a common word.
 - SQLite (the embedded default): the same syntax; every term (or one of a clause's
   alternatives) must occur (case-insensitive substring) in one of the four columns, "-term"
   excludes; `rank` adds the weights of the columns each term occurs in, so sorting by
@@ -30,6 +33,7 @@ of a filtered queryset come from one SQL statement (`facet_counts`).
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Case,
@@ -49,6 +54,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
+from django.utils import timezone
 
 from core.validators import country_name, subdivision_name
 from deals.choices import DealStatus, Label, Structure
@@ -64,6 +71,14 @@ PROSE_CONFIG = "english"
 WEIGHTS = (1.0, 0.4, 0.2, 0.1)
 TEXT_FIELDS = ("search_primary", "search_parties", "search_assets", "search_proceeds")
 MAX_QUERY_LENGTH = 200
+# Trigram (fuzzy) matching on names is added when the full-text query finds fewer than
+# FUZZY_BELOW deals (a misspelt name finds none), and adds at most FUZZY_LIMIT deals, each
+# ranked at FUZZY_WEIGHT x its word similarity.
+FUZZY_BELOW = 25
+FUZZY_LIMIT = 50
+FUZZY_WEIGHT = 0.05
+# SearchQuerySet fetches a slice of at most this many rows ids first (a page, not an export).
+DEFERRED_JOIN_MAX = 1000
 
 
 def _postgres(queryset: QuerySet) -> bool:
@@ -153,21 +168,38 @@ def _search_postgres(queryset: QuerySet, q: str) -> QuerySet:
     parts = [reduce(or_, (term_query(term) for term in clause)) for clause in clauses]
     parts += [term_query(term, invert=True) for term in excluded]
     query = reduce(lambda a, b: a & b, parts)
-    # search_vector @@ query uses the GIN index on search_vector.
-    matches = Q(search_vector=query)
-    rank = Coalesce(SearchRank(F("search_vector"), query, weights=list(reversed(WEIGHTS))),
-                    Value(0.0), output_field=FloatField())
+    ranked = SearchRank(F("search_vector"), query, weights=list(reversed(WEIGHTS)))
+    exact = queryset.filter(search_vector=query)
     wanted = " ".join(term for clause in clauses for term in clause)
-    if wanted:
-        # Misspelt names: the wanted words are word-similar to the names (pg_trgm `%>`, above
-        # pg_trgm.word_similarity_threshold, 0.6 by default; the GIN trigram index on
-        # search_primary), and no excluded term occurs.
-        fuzzy = Q(search_primary__trigram_word_similar=wanted)
-        if excluded:
-            fuzzy &= ~Q(search_vector=reduce(or_, (term_query(term) for term in excluded)))
-        matches |= fuzzy
-        rank = rank + TrigramWordSimilarity(wanted, "search_primary")
-    return queryset.filter(matches).annotate(rank=rank)
+    if not wanted or _enough(exact):
+        return exact.annotate(rank=Coalesce(ranked, Value(0.0), output_field=FloatField()))
+    # Few or no exact matches: add near misses on the names, the wanted words word-similar
+    # (pg_trgm `%>`, above pg_trgm.word_similarity_threshold, 0.6 by default) to
+    # search_primary, with no excluded term; at most FUZZY_LIMIT of them, so a misspelling of
+    # a very common word costs no more than a rare one.
+    fuzzy = Q(search_primary__trigram_word_similar=wanted)
+    if excluded:
+        fuzzy &= ~Q(search_vector=reduce(or_, (term_query(term) for term in excluded)))
+    # Each branch is found through its own GIN index (search_vector; trigrams of
+    # search_primary): as one OR condition the planner may pick a sequential scan computing
+    # word similarity on every deal.
+    base = queryset.model._base_manager.using(queryset.db).order_by()
+    ids = base.filter(search_vector=query).values("pk").union(
+        base.filter(fuzzy).values("pk")[:FUZZY_LIMIT], all=True)
+    # Full-text matches rank by ts_rank; a deal found only by a near miss on its names ranks
+    # at FUZZY_WEIGHT x similarity: below an exact name match (ts_rank about 0.06 per
+    # occurrence at weight A), above single matches in asset titles or use of proceeds
+    # (C 0.012, D 0.006). Word similarity, the costly part, is computed for near misses only.
+    rank = Case(When(Q(search_vector=query), then=ranked),
+                default=FUZZY_WEIGHT * TrigramWordSimilarity(wanted, "search_primary"),
+                output_field=FloatField())
+    return queryset.filter(pk__in=ids).annotate(rank=rank)
+
+
+def _enough(exact: QuerySet) -> bool:
+    """Whether the exact (full-text) matches fill a first page: then no fuzzy matching.
+    One cheap query (the GIN index, stopping at FUZZY_BELOW rows)."""
+    return len(exact.order_by().values_list("pk", flat=True)[:FUZZY_BELOW]) >= FUZZY_BELOW
 
 
 def _contains_any(term: str) -> Q:
@@ -209,6 +241,21 @@ class Bucket:
         if self.high is not None:
             condition &= Q(**{f"{field}__lt": self.high})
         return condition
+
+
+def _merge(buckets: list[Bucket]) -> list[Bucket]:
+    """Adjacent ranges as one (4-5 % and 5-7 % -> 4-7 %): one index range condition, which an
+    index scan in coupon or size order can use, instead of an OR it can only filter by."""
+    ranges = sorted((b for b in buckets if b.low is not None or b.high is not None),
+                    key=lambda b: (b.low is not None, b.low))
+    merged: list[Bucket] = []
+    for bucket in ranges:
+        last = merged[-1] if merged else None
+        if last is not None and last.high is not None and last.high == bucket.low:
+            merged[-1] = Bucket(f"{last.key}+{bucket.key}", "", last.low, bucket.high)
+        else:
+            merged.append(bucket)
+    return merged + [b for b in buckets if b.low is None and b.high is None]
 
 
 # Senior (rank-1) tranche coupon, a fraction; "none" = no senior coupon known.
@@ -275,9 +322,8 @@ class Facet:
         if not values:
             return Q()
         if self.kind == "bucket":
-            by_key = {bucket.key: bucket for bucket in self.buckets}
-            chosen = [by_key[value] for value in values if value in by_key]
-            return reduce(or_, (bucket.q(self.field) for bucket in chosen)) if chosen \
+            chosen = [bucket for bucket in self.buckets if bucket.key in values]
+            return reduce(or_, (bucket.q(self.field) for bucket in _merge(chosen))) if chosen \
                 else Q(pk__in=[])
         if self.kind == "multi":
             return Q(pk__in=DealFacetValue.objects.filter(
@@ -333,8 +379,8 @@ def sort_facet_values(facet: Facet, entries: list[dict]) -> list[dict]:
     return sorted(entries, key=lambda e: (-e["count"], str(e["value"])))
 
 
-def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None
-                 ) -> dict[str, list[dict]]:
+def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
+                 cache_seconds: int = 0) -> dict[str, list[dict]]:
     """Count the deals of the (filtered) queryset per value of each facet, in ONE query.
 
     Returns {facet key: [{"value", "label", "count"}, ...]} for every facet in FACETS order
@@ -342,9 +388,19 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None
     left out (blank provinces, unknown issue years). A multi-valued facet counts a deal once per
     value (a pool of patents and trademarks counts under both).
 
-    The queryset's rows are selected once (a CTE of their ids and facet columns, its ordering
-    and annotations dropped) and grouped per facet with UNION ALL; the multi-valued facets join
-    DealFacetValue on the deal ids.
+    The queryset's rows are selected once (a CTE of their ids and facet columns, ordering and
+    annotations dropped). On PostgreSQL the single-valued facets are counted in one pass over
+    them (GROUPING SETS), elsewhere by a UNION ALL of one GROUP BY per facet; the multi-valued
+    facets join DealFacetValue (index deal_facet_value_unique) on the deal ids. The status
+    counts add up to queryset.count(), so a caller holding them need not count again.
+
+    cache_seconds > 0 keeps the answer in Django's default cache, keyed by the statement and a
+    fingerprint of the deals table (latest updated_at and the number of deals, one cheap
+    query): every write through deals.services changes it (deal_refresh via refresh_facets,
+    transitions and edits via save), so service-made changes show at once; only two writes
+    committing out of timestamp order can leave an answer stale, for at most cache_seconds.
+    Counting every deal costs several hundred milliseconds at 100,000 deals (the landing
+    page); a cached answer costs the fingerprint query.
     """
     wanted = [FACETS_BY_KEY[key] for key in (facets if facets is not None else FACETS_BY_KEY)]
     result = {facet.key: [] for facet in wanted}
@@ -352,43 +408,123 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None
         return result
     if queryset.query.is_sliced:
         raise ValueError("facet_counts needs an unsliced queryset.")
+    if (known := getattr(queryset, "_facet_counts", None)) is not None:
+        return {facet.key: known[facet.key] for facet in wanted}
+    single = [facet for facet in wanted if facet.kind != "multi"]
+    multi = [facet.key for facet in wanted if facet.kind == "multi"]
     columns = {"f_id": F("pk")}
-    for facet in wanted:
-        if facet.kind == "column":
-            columns[f"f_{facet.key}"] = F(facet.field)
-        elif facet.kind == "bucket":
-            columns[f"f_{facet.key}"] = _bucket_expression(facet)
+    for facet in single:
+        columns[f"f_{facet.key}"] = (F(facet.field) if facet.kind == "column"
+                                     else _bucket_expression(facet))
     inner_sql, params = queryset.order_by().values(**columns).query.sql_with_params()
     connection = connections[queryset.db]
     qn = connection.ops.quote_name
+    names = {facet.key: qn(f"f_{facet.key}") for facet in single}
     branches = []
-    for facet in wanted:
-        if facet.kind == "multi":
-            continue
-        column = qn(f"f_{facet.key}")
-        branches.append(
-            f"SELECT '{facet.key}' AS facet, CAST({column} AS TEXT) AS value, COUNT(*) AS n "
-            f"FROM facet_deals WHERE {column} IS NOT NULL AND CAST({column} AS TEXT) <> '' "
-            f"GROUP BY {column}")
-    multi = [facet.key for facet in wanted if facet.kind == "multi"]
+    if single and connection.vendor == "postgresql":
+        grouped = [f"GROUPING({names[facet.key]}) = 0" for facet in single]
+        facet_case = " ".join(f"WHEN {test} THEN '{facet.key}'"
+                              for test, facet in zip(grouped, single, strict=True))
+        value_case = " ".join(f"WHEN {test} THEN CAST({names[facet.key]} AS TEXT)"
+                              for test, facet in zip(grouped, single, strict=True))
+        sets = ", ".join(f"({names[facet.key]})" for facet in single)
+        branches.append(f"SELECT CASE {facet_case} END AS facet, CASE {value_case} END AS value, "
+                        f"COUNT(*) AS n FROM facet_deals GROUP BY GROUPING SETS ({sets})")
+    else:
+        branches += [f"SELECT '{facet.key}' AS facet, CAST({names[facet.key]} AS TEXT) AS value, "
+                     f"COUNT(*) AS n FROM facet_deals GROUP BY {names[facet.key]}"
+                     for facet in single]
     if multi:
         table = qn(DealFacetValue._meta.db_table)
         keys = ", ".join(f"'{key}'" for key in multi)
+        # Each found deal's rows by an index-only probe of deal_facet_value_unique (a few
+        # buffers per deal): PostgreSQL plans `IN (SELECT ... FROM cte)` as a nested loop over
+        # the found ids. Written as a join, the planner, misjudging how many deals were found,
+        # may hash the whole table instead (and spill it to disk at a small work_mem).
         branches.append(
             f"SELECT v.{qn('facet')} AS facet, v.{qn('value')} AS value, COUNT(*) AS n "
-            f"FROM {table} v WHERE v.{qn('facet')} IN ({keys}) "
-            f"AND v.{qn('deal_id')} IN (SELECT f_id FROM facet_deals) "
-            f"GROUP BY v.{qn('facet')}, v.{qn('value')}")
+            f"FROM {table} v WHERE v.{qn('deal_id')} IN (SELECT f_id FROM facet_deals) "
+            f"AND v.{qn('facet')} IN ({keys}) GROUP BY v.{qn('facet')}, v.{qn('value')}")
     sql = f"WITH facet_deals AS ({inner_sql}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
+        cache_key = None
+        if cache_seconds > 0:
+            table = qn(queryset.model._meta.db_table)
+            cursor.execute(f"SELECT (SELECT MAX({qn('updated_at')}) FROM {table}), "
+                           f"(SELECT COUNT(*) FROM {table})")
+            fingerprint = cursor.fetchone()
+            cache_key = "deals.search.facets:" + hashlib.sha256(
+                repr((queryset.db, sql, tuple(params), fingerprint)).encode()).hexdigest()
+            if (cached := cache.get(cache_key)) is not None:
+                return cached
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for key, value, count in rows:
+        if value is None or value == "":
+            continue  # no province, no issue year yet
         facet = FACETS_BY_KEY[key]
         if facet.key == "issue_year":
             value = int(value)
         result[key].append({"value": value, "label": facet.label_of(value), "count": int(count)})
-    return {key: sort_facet_values(FACETS_BY_KEY[key], entries) for key, entries in result.items()}
+    answer = {key: sort_facet_values(FACETS_BY_KEY[key], entries)
+              for key, entries in result.items()}
+    if cache_key is not None:
+        cache.set(cache_key, answer, cache_seconds)
+    if isinstance(queryset, SearchQuerySet) and len(answer) == len(FACETS):
+        queryset._facet_counts = answer
+    return answer
+
+
+class SearchQuerySet(QuerySet):
+    """The deals a search found (DealFilterSet.qs is one): its count() comes with the facet
+    counts, in the one facet_counts query, which it keeps; facet_counts() of the same
+    queryset object then answers from them with no query. A search page (Paginator's COUNT,
+    then the page, then the facets) thus reads the matching deals twice, not three times. A
+    page of it with select_related is fetched ids first (see _fetch_all).
+    Counts are exact either way: the status counts add up to the deals (status is
+    single-valued and never null). A derived queryset (filter(), order_by(), a slice) is a
+    new object and counts afresh."""
+
+    def count(self) -> int:
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        if self.query.is_sliced or self.query.distinct or self.query.combinator:
+            return super().count()
+        return sum(entry["count"] for entry in facet_counts(self)["status"])
+
+    def _fetch_all(self):
+        """A page (a small slice) of a queryset with select_related: the page's ids first, in
+        order, without the joins, then those rows with their related rows. PostgreSQL would
+        otherwise join every matching deal to its originator before keeping the first 25."""
+        query = self.query
+        if (self._result_cache is None and query.select_related and query.is_sliced
+                and query.high_mark is not None
+                and query.high_mark - query.low_mark <= DEFERRED_JOIN_MAX
+                and self._iterable_class is ModelIterable and not query.combinator):
+            ids = list(self.values_list("pk", flat=True))
+            rows = self._chain()
+            rows.query.clear_limits()
+            rows.query.clear_ordering(force=True)
+            by_pk = {row.pk: row for row in rows.filter(pk__in=ids)}
+            self._result_cache = [by_pk[pk] for pk in ids if pk in by_pk]
+            self._prefetch_done = True  # done by `rows`
+            return
+        super()._fetch_all()
+
+
+def as_search_queryset(queryset: QuerySet) -> SearchQuerySet:
+    """The queryset as a SearchQuerySet (the same query, a clone as QuerySet._clone makes)."""
+    if isinstance(queryset, SearchQuerySet):
+        return queryset
+    clone = SearchQuerySet(model=queryset.model, query=queryset.query.chain(),
+                           using=queryset._db, hints=queryset._hints)
+    clone._sticky_filter = queryset._sticky_filter
+    clone._for_write = queryset._for_write
+    clone._prefetch_related_lookups = queryset._prefetch_related_lookups[:]
+    clone._known_related_objects = queryset._known_related_objects
+    clone._iterable_class = queryset._iterable_class
+    clone._fields = queryset._fields
+    return clone
 
 
 def _facet_rows(deal_ids: list[int], deal_model, pool_model) -> set[tuple[int, str, str]]:
@@ -405,12 +541,14 @@ def _facet_rows(deal_ids: list[int], deal_model, pool_model) -> set[tuple[int, s
 
 
 def refresh_facets(deal_ids: Iterable[int], *, chunk_size: int = 2000,
-                   models: tuple | None = None) -> None:
+                   models: tuple | None = None, touch: bool = True) -> None:
     """Bring the DealFacetValue rows of these deals in line with their pools and SDG targets.
 
-    Writes only what changed (a few queries per chunk of deals); safe to call in bulk after an
-    import. `models` = (Deal, PoolAsset, DealFacetValue) lets a migration pass its historical
-    models.
+    Writes only the rows that changed (a few queries per chunk of deals); safe to call in bulk
+    after an import. With `touch` it also sets the deals' updated_at, as deal_refresh changes
+    their derived columns with an UPDATE that does not (this is what keeps facet_counts'
+    cache fingerprint current). `models` = (Deal, PoolAsset, DealFacetValue) lets a migration
+    pass its historical models.
     """
     deal_model, pool_model, value_model = models or (Deal, PoolAsset, DealFacetValue)
     ids = sorted({int(deal_id) for deal_id in deal_ids})
@@ -427,6 +565,8 @@ def refresh_facets(deal_ids: Iterable[int], *, chunk_size: int = 2000,
                for deal_id, facet, value in sorted(wanted - existing.keys())]
         if new:
             value_model.objects.bulk_create(new)
+        if touch:
+            deal_model.objects.filter(pk__in=chunk).update(updated_at=timezone.now())
 
 
 # Sorts
@@ -462,7 +602,7 @@ def sort(queryset: QuerySet, key: str | None, *, has_query: bool = False) -> Que
 
 __all__ = [
     "COUPON_BUCKETS", "DEFAULT_SORT", "FACETS", "FACETS_BY_KEY", "SIZE_BUCKETS", "SORTS",
-    "SORT_CHOICES", "Bucket", "Facet", "facet_counts", "facet_filter", "is_sdg_target",
-    "parse_query", "refresh_facets", "search", "sort", "sort_facet_values",
-    "update_search_vectors",
+    "SORT_CHOICES", "Bucket", "Facet", "SearchQuerySet", "as_search_queryset", "facet_counts",
+    "facet_filter", "is_sdg_target", "parse_query", "refresh_facets", "search", "sort",
+    "sort_facet_values", "update_search_vectors",
 ]

@@ -29,6 +29,14 @@ class RunSQLOn(migrations.RunSQL):
         return f"Raw SQL on {self.vendor} only"
 
 
+class TrigramExtensionOnPostgres(TrigramExtension):
+    """pg_trgm; Django's operation skips other databases going forwards but not backwards."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def _drop(*names):
     return [f"DROP INDEX IF EXISTS {name}" for name in names]
 
@@ -59,17 +67,30 @@ PORTABLE_INDEXES = [
 
 
 def backfill(apps, schema_editor):
-    """Vectors and facet rows of the deals that exist already."""
-    from deals.search import refresh_facets, update_search_vectors
-
+    """Vectors and facet rows of the deals that exist already (written out here, as
+    deals.search may change after this migration)."""
     Deal = apps.get_model("deals", "Deal")
     PoolAsset = apps.get_model("deals", "PoolAsset")
     DealFacetValue = apps.get_model("deals", "DealFacetValue")
-    deals = Deal.objects.using(schema_editor.connection.alias)
+    alias = schema_editor.connection.alias
+    deals = Deal.objects.using(alias)
     if schema_editor.connection.vendor == "postgresql":
-        update_search_vectors(deals.all())
-    refresh_facets(deals.values_list("pk", flat=True),
-                   models=(Deal, PoolAsset, DealFacetValue))
+        from django.contrib.postgres.search import SearchVector
+
+        deals.update(search_vector=SearchVector("search_primary", weight="A", config="simple")
+                     + SearchVector("search_parties", weight="B", config="simple")
+                     + SearchVector("search_assets", weight="C", config="english")
+                     + SearchVector("search_proceeds", weight="D", config="english"))
+    rows = set(PoolAsset.objects.using(alias).values_list("deal_id", "asset__kind").distinct())
+    rows = {(deal_id, "asset_kind", kind) for deal_id, kind in rows}
+    for deal_id, targets in deals.values_list("pk", "sdg_targets"):
+        for target in targets if isinstance(targets, list) else []:
+            goal, _, part = str(target).strip().partition(".")
+            if goal.isdigit() and 1 <= int(goal) <= 17 and part.isalnum() and len(part) <= 2:
+                rows.add((deal_id, "sdg_target", str(target).strip()))
+    DealFacetValue.objects.using(alias).bulk_create(
+        [DealFacetValue(deal_id=deal_id, facet=facet, value=value)
+         for deal_id, facet, value in sorted(rows)], batch_size=5000, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
@@ -93,7 +114,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('deal', 'facet', 'value'), name='deal_facet_value_unique')],
             },
         ),
-        TrigramExtension(),
+        TrigramExtensionOnPostgres(),
         RunSQLOn("postgresql", POSTGRES_INDEXES, _drop(
             "deal_search_vector_gin", "deal_search_primary_trgm", "deal_issue_date_sort",
             "deal_coupon_desc_sort", "deal_coupon_asc_sort")),

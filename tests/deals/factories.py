@@ -9,7 +9,6 @@ import factory
 from deals import services
 from deals.choices import DealStatus, Structure
 from deals.models import Deal, PoolAsset, Tranche
-from deals.search import refresh_facets
 from tests.factories import IPAssetFactory, IssuerFactory, ServiceFactory
 
 
@@ -99,7 +98,4 @@ def issued_deal(*, coupon=Decimal("0.045"), rating="AAA", assets=(), status=Deal
                                    DealStatus.DEFAULTED]}[status]
     for step in path:
         deal = services.deal_transition(actor=None, deal=deal, to_status=step)
-    # deal_refresh keeps the facet rows once it calls refresh_facets; until then (and
-    # harmlessly after) make sure they exist.
-    refresh_facets([deal.pk])
     return Deal.objects.get(pk=deal.pk)

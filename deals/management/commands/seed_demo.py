@@ -1,4 +1,5 @@
-"""Load the demo registry and demo logins once; see ipregistry.demo for what is created."""
+"""Load the demo data and demo logins once: the registry (ipregistry.demo), then the deals
+(deals.demo), in one transaction."""
 
 import time
 
@@ -7,26 +8,30 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from ipregistry import demo
+from deals import demo as deals_demo
+from ipregistry import demo as registry_demo
 
 
 class Command(BaseCommand):
-    help = ("Load demo issuers, IP assets, valuations, licences, pledges and demo logins, "
-            "unless they are loaded already.")
+    help = ("Load demo issuers, IP assets, valuations, licences, pledges, deals, benchmarks, "
+            "FX rates and demo logins, unless they are loaded already.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
-                            help=f"random seed; one seed gives one registry "
-                                 f"(default {demo.DEFAULT_SEED})")
+        parser.add_argument("--seed", type=int, default=registry_demo.DEFAULT_SEED,
+                            help=f"random seed; one seed gives one set of demo data "
+                                 f"(default {registry_demo.DEFAULT_SEED})")
 
     def handle(self, *args, seed, **options):
         started = time.monotonic()
+        as_of = timezone.localdate()
         with transaction.atomic():
-            if demo.demo_loaded():
+            if registry_demo.demo_loaded():
                 self.stdout.write("Demo data already loaded; nothing changed.")
                 return
             try:
-                result = demo.load_demo(seed=seed, as_of=timezone.localdate())
+                result = registry_demo.load_demo(seed=seed, as_of=as_of)
+                # The deals' counts add to the registry's (issuers, IP assets, pledges).
+                result.counts.update(deals_demo.load_deals(seed=seed, as_of=as_of))
             except ValidationError as exc:
                 # Only records already in the database can clash with the demo's own.
                 raise CommandError(f"Demo data clashes with existing records, nothing was "
@@ -36,6 +41,6 @@ class Command(BaseCommand):
             f"Demo data loaded (seed {seed}) in {elapsed:.1f} s:"))
         for label, count in result.counts.items():
             self.stdout.write(f"  {label:<38} {count:>6}")
-        self.stdout.write(f"Demo logins (password: {demo.DEMO_PASSWORD}):")
+        self.stdout.write(f"Demo logins (password: {registry_demo.DEMO_PASSWORD}):")
         for username, description in result.logins:
             self.stdout.write(f"  {username:<15} {description}")
