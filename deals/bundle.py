@@ -26,9 +26,6 @@ Every write goes through the services, so the deals' rules hold for imported dat
 
 import contextlib
 import copy
-import csv
-import io
-import zipfile
 from collections import deque
 from decimal import Decimal
 from pathlib import Path
@@ -676,22 +673,4 @@ def export_rows() -> dict[str, tuple[list[str], list[list[str]]]]:
 
 def export_bundle(path: str | Path) -> dict[str, int]:
     """Write every file of the bundle into a folder (or a .zip when the path ends in .zip)."""
-    path = Path(path)
-    contents, counts = {}, {}
-    for name, (header, rows) in export_rows().items():
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        contents[name] = buffer.getvalue().encode("utf-8")
-        counts[name] = len(rows)
-    if path.suffix == ".zip":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in contents.items():
-                archive.writestr(name, data)
-    else:
-        path.mkdir(parents=True, exist_ok=True)
-        for name, data in contents.items():
-            (path / name).write_bytes(data)
-    return counts
+    return registry.write_bundle(path, export_rows())

@@ -335,12 +335,12 @@ def export_rows() -> dict[str, tuple[list[str], list[list[str]]]]:
     return {name: ([c.name for c in FILES[name]], rows) for name, rows in out.items()}
 
 
-def export_bundle(path: str | Path) -> dict[str, int]:
-    """Write the registry files into a folder (or a .zip when the path ends in .zip)."""
+def write_bundle(path: str | Path, tables: dict[str, tuple[list[str], list[list]]]
+                 ) -> dict[str, int]:
+    """Write {file name: (header, rows)} as CSV files into a folder, or a .zip by its suffix."""
     path = Path(path)
-    contents = {}
-    counts = {}
-    for name, (header, rows) in export_rows().items():
+    contents, counts = {}, {}
+    for name, (header, rows) in tables.items():
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)
@@ -357,6 +357,11 @@ def export_bundle(path: str | Path) -> dict[str, int]:
         for name, data in contents.items():
             (path / name).write_bytes(data)
     return counts
+
+
+def export_bundle(path: str | Path) -> dict[str, int]:
+    """Write the registry files into a folder (or a .zip when the path ends in .zip)."""
+    return write_bundle(path, export_rows())
 
 
 PAGE_IMPORT_REQUIRED = ["kind", "registry_number", "title", "country"]
