@@ -44,6 +44,10 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return (serializers.DealDetailSerializer if self.action == "retrieve"
                 else serializers.DealSerializer)
 
+    def filter_queryset(self, queryset):
+        # The search and its facets narrow lists; one deal is found by its id alone.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def list(self, request, *args, **kwargs):
         """Matching deals, a page at a time, with facet counts over all matches."""
         queryset = self.filter_queryset(self.get_queryset())
