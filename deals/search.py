@@ -26,9 +26,13 @@ Text. A deal's searchable text lives in four derived columns kept by
   relevance orders as on PostgreSQL (a name match above a use-of-proceeds match).
 
 Facets. Single-valued facets are read from the deal's own indexed columns (status changes on
-transitions without a refresh, so nothing is copied); the multi-valued ones (asset kinds in the
-pool, SDG targets claimed) live in `DealFacetValue` rows kept by `refresh_facets`. All counts
-of a filtered queryset come from one SQL statement (`facet_counts`).
+transitions without a refresh, so nothing is copied; on PostgreSQL the covering index
+deal_facet_cover holds them all); the multi-valued ones (asset kinds in the pool, SDG targets
+claimed) live in `DealFacetValue` rows kept by `refresh_facets`. All counts of a filtered
+queryset come from one SQL statement (`facet_counts`), which also gives the number of deals:
+`SearchQuerySet.count()` (DealFilterSet.qs) runs it and keeps the counts for facet_counts().
+
+Sorts: SORTS (relevance, newest, largest, coupon both ways), each with an index on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -493,12 +497,14 @@ class SearchQuerySet(QuerySet):
         return sum(entry["count"] for entry in facet_counts(self)["status"])
 
     def _fetch_all(self):
-        """A page (a small slice) of a queryset with select_related: the page's ids first, in
-        order, without the joins, then those rows with their related rows. PostgreSQL would
-        otherwise join every matching deal to its originator before keeping the first 25."""
+        """A page (a small slice) of a sorted queryset with select_related: the page's ids
+        first, in order, without the joins, then those rows with their related rows.
+        PostgreSQL would otherwise join every matching deal to its originator before keeping
+        the first 25."""
         query = self.query
-        if (self._result_cache is None and query.select_related and query.is_sliced
-                and query.high_mark is not None
+        # get() clears the ordering: one row by its key needs no such care.
+        if (self._result_cache is None and query.select_related and query.order_by
+                and query.is_sliced and query.high_mark is not None
                 and query.high_mark - query.low_mark <= DEFERRED_JOIN_MAX
                 and self._iterable_class is ModelIterable and not query.combinator):
             ids = list(self.values_list("pk", flat=True))
