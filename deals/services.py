@@ -95,6 +95,14 @@ def _check_ready_for_registration(deal: Deal) -> None:
         raise ValidationError(problems)
 
 
+def deal_refresh_if_exists(*, deal_id: int) -> bool:
+    """Refresh a deal's derived fields unless it was deleted meanwhile (for tasks)."""
+    if not Deal.objects.filter(pk=deal_id).exists():
+        return False
+    deal_refresh(deal_id=deal_id)
+    return True
+
+
 def deal_refresh(*, deal_id: int) -> None:
     """Recompute a deal's derived fields: search text and vector, senior terms, issue year."""
     deal = Deal.objects.select_related("originator").get(pk=deal_id)

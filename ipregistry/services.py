@@ -25,6 +25,7 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
+from ipregistry.signals import record_changed
 
 # Issuers and memberships
 
@@ -44,9 +45,14 @@ def issuer_create(*, actor, **data) -> Issuer:
     return issuer
 
 
+@transaction.atomic
 def issuer_update(*, actor, issuer: Issuer, **data) -> Issuer:
-    """Change an issuer's record."""
-    return _update(actor=actor, instance=issuer, data=data)
+    """Change an issuer's record; apps deriving figures from it are told."""
+    before = audit.snapshot(issuer)
+    issuer = _update(actor=actor, instance=issuer, data=data)
+    if changes := audit.diff(before, audit.snapshot(issuer)):
+        record_changed.send(sender=Issuer, instance=issuer, changes=changes)
+    return issuer
 
 
 def membership_add(*, actor, issuer: Issuer, user, role: str) -> IssuerMembership:
@@ -107,6 +113,7 @@ def asset_update(*, actor, asset: IPAsset, **data) -> IPAsset:
     if changes := audit.diff(before, audit.snapshot(asset)):
         audit.record(actor=actor, action="ipregistry.ipasset.update", instance=asset,
                      changes=changes)
+        record_changed.send(sender=IPAsset, instance=asset, changes=changes)
     return asset
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
@@ -27,6 +27,7 @@ from deals.search import (
     sort,
     update_search_vectors,
 )
+from ipregistry import services as registry_services
 from ipregistry.choices import IssuerType
 from tests.deals.factories import (
     DealFactory,
@@ -202,6 +203,42 @@ def test_search_follows_the_pool_through_the_services(db):
     assert names(search(Deal.objects.all(), "quasicrystal")) == ["Pool ABS"]
     services.pool_remove(actor=None, entry=entry)
     assert names(search(Deal.objects.all(), "quasicrystal")) == []
+
+
+def test_search_follows_a_renamed_asset_and_beneficiary(db, django_capture_on_commit_callbacks):
+    """Asset titles and owners' names are deal search text: editing them in the registry
+    refreshes the deals pooling them once the edit commits."""
+    originator = IssuerFactory(name="Intermediary Leasing Co.",
+                               issuer_type=IssuerType.FINANCIAL_INTERMEDIARY)
+    deal = issued_deal(name="Lease ABS", originator=originator, status=DealStatus.DRAFT)
+    beneficiary = IssuerFactory(name="Oldco Robotics")
+    pooled = asset(owner=beneficiary, title="Harmonic reducer gear")
+    PoolAssetFactory(deal=deal, asset=pooled)
+    assert names(search(Deal.objects.all(), "harmonic oldco")) == ["Lease ABS"]
+    with django_capture_on_commit_callbacks(execute=True):
+        registry_services.asset_update(actor=None, asset=pooled, title="Cycloidal drive")
+        registry_services.issuer_update(actor=None, issuer=beneficiary, name="Newco Robotics")
+    assert names(search(Deal.objects.all(), "harmonic")) == []
+    assert names(search(Deal.objects.all(), "oldco")) == []
+    assert names(search(Deal.objects.all(), "cycloidal newco")) == ["Lease ABS"]
+
+
+def test_many_registry_edits_refresh_each_deal_once(db, django_capture_on_commit_callbacks,
+                                                    monkeypatch):
+    deal = issued_deal(name="Refresh Once ABS", status=DealStatus.DRAFT)
+    assets = [asset(owner=deal.originator, title=f"Widget {n}") for n in range(5)]
+    for item in assets:
+        PoolAssetFactory(deal=deal, asset=item)
+    refreshed = []
+    real = services.deal_refresh
+    monkeypatch.setattr(services, "deal_refresh",
+                        lambda *, deal_id: (refreshed.append(deal_id), real(deal_id=deal_id)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for n, item in enumerate(assets):
+            registry_services.asset_update(actor=None, asset=item, title=f"Gadget {n}")
+    assert len(callbacks) == 1
+    assert refreshed == [deal.pk]
+    assert names(search(Deal.objects.all(), "gadget")) == ["Refresh Once ABS"]
 
 
 @postgres_only
