@@ -26,6 +26,7 @@ migrate: $(RUNTIME)
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
+	$(PY) manage.py load_templates
 	$(PY) manage.py seed_demo
 
 ## Install, migrate, load demo data once, print the demo logins, serve on 127.0.0.1:8000.

@@ -10,6 +10,7 @@ api_patterns = [
     path("auth/token/", TokenLoginView.as_view(), name="token"),
     path("", include("ipregistry.api.urls")),
     path("", include("deals.api.urls")),
+    path("", include("disclosure.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("registry/", include("ipregistry.urls")),
     path("deals/", include("deals.urls")),
+    path("disclosure/", include("disclosure.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

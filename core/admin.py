@@ -11,11 +11,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_staff", "is_active")
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor", "action", "object_repr")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_repr", "object_id")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records staff may browse but not write here: they change only through their services
+    (status machines, ledgers) on the pages and the API, or never (audit, ledger)."""
 
     def has_add_permission(self, request):
         return False
@@ -25,3 +23,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "object_id")

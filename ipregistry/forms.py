@@ -42,7 +42,7 @@ class IssuerForm(forms.ModelForm):
     class Meta:
         model = Issuer
         fields = ["name", "lei", "uscc", "country", "province", "city", "issuer_type", "sector",
-                  "founded_year"]
+                  "founded_year", "preparers_may_submit"]
 
 
 class FinancialsForm(forms.ModelForm):

@@ -45,6 +45,8 @@ class Issuer(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1600), MaxValueValidator(2100)])
     external_ref = models.CharField(max_length=64, null=True, blank=True, unique=True,
                                     help_text="The issuer's key in interchange bundles.")
+    preparers_may_submit = models.BooleanField(
+        default=False, help_text="Let preparers, not only approvers, submit disclosure filings.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="IssuerMembership",
                                      related_name="issuers")
     created_at = models.DateTimeField(auto_now_add=True)

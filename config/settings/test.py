@@ -31,3 +31,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process, so parallel runs in one checkout never share it.
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"ipsec-test-{os.getpid()}.sqlite3")}
+
+# Uploaded files of a test run go to a directory of its own, never into var/media.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"ipsec-test-media-{os.getpid()}"

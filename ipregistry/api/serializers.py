@@ -16,7 +16,8 @@ class IssuerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Issuer
         fields = ["id", "name", "lei", "uscc", "country", "province", "city", "issuer_type",
-                  "sector", "founded_year", "external_ref", "created_at", "updated_at"]
+                  "sector", "founded_year", "preparers_may_submit", "external_ref",
+                  "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
