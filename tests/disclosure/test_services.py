@@ -23,7 +23,7 @@ from disclosure.models import (
 )
 from disclosure.quality import Answer
 from disclosure.templates_loader import TEMPLATE_DIR, read_definition
-from tests.disclosure.conftest import ESG_ANSWERS, answers
+from tests.disclosure.conftest import answers
 
 pytestmark = pytest.mark.django_db
 
