@@ -101,8 +101,9 @@ class FilingFilterSet(django_filters.FilterSet):
         queryset = super().qs
         if "rank" not in queryset.query.annotations:
             queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
-        sort = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
-        if sort == "relevance" or (not sort and self.form.cleaned_data.get("q")):
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        sort = data.get("sort")
+        if sort == "relevance" or (not sort and data.get("q")):
             return queryset.order_by("-rank", F("submitted_at").desc(nulls_last=True), "-id")
         if sort == "submitted":
             return queryset.order_by(F("submitted_at").asc(nulls_last=True), "id")

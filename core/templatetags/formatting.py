@@ -1,6 +1,7 @@
 """Template filters for figures."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 from django import template
 
@@ -12,4 +13,6 @@ def percent(value, places: int = 1) -> str:
     """Show a fraction as a percentage, e.g. 0.4 -> '40.0 %'; missing values as an em dash."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
     return f"{Decimal(value) * 100:.{int(places)}f} %"

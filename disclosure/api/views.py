@@ -63,6 +63,12 @@ class FilingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             serializer.fields["template"].queryset = selectors.active_templates()
         return serializer
 
+    def create(self, request, *args, **kwargs):
+        """Open a draft filing for one of the user's issuers."""
+        if not permissions.can_file_for(request.user):
+            raise PermissionDenied("Filings are opened by issuers' members.")
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         if not permissions.can_file_for(self.request.user, data["issuer"].pk):
