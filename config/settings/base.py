@@ -187,6 +187,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "deals.choices.DealStatus",
+        "FilingStatusEnum": "disclosure.choices.FilingStatus",
+        "TemplateStatusEnum": "disclosure.choices.TemplateStatus",
+    },
 }
 
 # Celery: with no broker configured, tasks run eagerly in-process (the embedded default).
