@@ -12,7 +12,7 @@ from disclosure import services
 from disclosure.choices import FilingStatus
 from disclosure.models import Filing, FilingValue
 from disclosure.quality import Answer
-from tests.disclosure.conftest import ESG_ANSWERS
+from tests.disclosure.conftest import ESG_ANSWERS, answers
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +230,22 @@ def test_a_submitted_filing_has_no_edit_form(client, user_a, submitted):
     assert response.status_code == 403
     assert FilingValue.objects.get(filing=submitted, field="revenue").value == "120,000"
 
+
+
+def test_issuer_and_deal_pages_load_their_accepted_filings(client, user_a, accepted,
+                                                           issued_deal_a, esg_template):
+    pending = services.filing_create(actor=user_a, issuer=accepted.issuer,
+                                     template=esg_template, period="2023")
+    services.filing_save_answers(actor=user_a, filing=pending, answers=answers())
+    pending = services.filing_submit(actor=user_a, filing=pending)
+    client.force_login(user_a)
+    issuer_page = client.get(accepted.issuer.get_absolute_url()).content.decode()
+    assert f"?issuer={accepted.issuer_id}&status=accepted" in issuer_page
+    deal_page = client.get(issued_deal_a.get_absolute_url()).content.decode()
+    assert f"?deal={issued_deal_a.pk}&status=accepted" in deal_page
+    client.logout()
+    fragment = client.get(reverse("disclosure:filing-list"),
+                          {"issuer": accepted.issuer_id, "status": "accepted"},
+                          HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and accepted.accession_number in fragment
+    assert pending.accession_number not in fragment
