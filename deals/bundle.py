@@ -246,6 +246,10 @@ class _Rows:
 class BundleImporter(Importer):
     """Apply every file of a bundle, registry and deals, in one transaction."""
 
+    # The files read, in import order, with their columns; an importer of more files extends
+    # it and `_apply`.
+    file_columns = FILES
+
     def __init__(self, *, actor=None):
         super().__init__(actor=actor)
         self.bad_keys["deals.csv"] = set()
@@ -254,24 +258,9 @@ class BundleImporter(Importer):
     def run(self, files: dict[str, bytes]) -> ImportSummary:
         tables = self._read(files)
         with transaction.atomic():
-            for name, apply in (("issuers.csv", self._issuer),
-                                ("financials.csv", self._financials),
-                                ("assets.csv", self._asset), ("valuations.csv", self._valuation)):
-                if name in tables:
-                    self._apply_table(tables[name], apply)
-            if "benchmarks.csv" in tables:
-                self._apply_rows(tables["benchmarks.csv"], self._benchmark,
-                                 key=lambda v: (v["country"], v["year"]), key_column="year")
-            if "fx.csv" in tables:
-                self._apply_rows(tables["fx.csv"], self._fx,
-                                 key=lambda v: (v["currency"], v["year"]), key_column="year")
-            self._apply_deals(tables)
-            if "events.csv" in tables:
-                self._apply_rows(tables["events.csv"], self._event,
-                                 key=lambda v: (v["deal_id"], v["date"], v["event_type"],
-                                                v["details"]), key_column="row")
+            self._apply(tables)
             if self.problems:
-                order = list(FILES)
+                order = list(self.file_columns)
                 raise TableInvalid(sorted(
                     self.problems,
                     key=lambda p: (order.index(p.file) if p.file in order else len(order),
@@ -279,11 +268,29 @@ class BundleImporter(Importer):
             registry_services.recompute_dispersion_after_commit(self.valued_asset_ids)
         return self.summary
 
+    def _apply(self, tables: dict[str, Table]) -> None:
+        """Apply the readable tables in dependency order, inside the import's transaction."""
+        for name, apply in (("issuers.csv", self._issuer), ("financials.csv", self._financials),
+                            ("assets.csv", self._asset), ("valuations.csv", self._valuation)):
+            if name in tables:
+                self._apply_table(tables[name], apply)
+        if "benchmarks.csv" in tables:
+            self._apply_rows(tables["benchmarks.csv"], self._benchmark,
+                             key=lambda v: (v["country"], v["year"]), key_column="year")
+        if "fx.csv" in tables:
+            self._apply_rows(tables["fx.csv"], self._fx,
+                             key=lambda v: (v["currency"], v["year"]), key_column="year")
+        self._apply_deals(tables)
+        if "events.csv" in tables:
+            self._apply_rows(tables["events.csv"], self._event,
+                             key=lambda v: (v["deal_id"], v["date"], v["event_type"],
+                                            v["details"]), key_column="row")
+
     # Reading
 
     def _read(self, files: dict[str, bytes]) -> dict[str, Table]:
         read: dict[str, Table] = {}
-        for name in FILES:
+        for name in self.file_columns:
             if name not in files:
                 continue
             try:
@@ -291,17 +298,19 @@ class BundleImporter(Importer):
             except TableInvalid as exc:
                 self.problems += exc.problems
                 self.unreadable.add(name)
-        # A deals file with no rows carries nothing; a bundle that carries nothing is refused.
+        # Another file with no rows carries nothing; a bundle that carries nothing is refused.
         if not any(name in files for name in registry.FILES) and not any(
                 name in self.unreadable or read[name].rows or read[name].problems
-                for name in DEAL_FILES if name in files):
+                for name in self.file_columns
+                if name in files and name not in registry.FILES):
             raise TableInvalid([Problem(
                 "(bundle)", 0, "files",
-                "no registry file found, nor a deals file with rows; expected one of "
-                + ", ".join(FILES))])
+                "no registry file found, nor any other bundle file with rows; expected one of "
+                + ", ".join(self.file_columns))])
         tables = {}
         for name, table in read.items():
-            header_problems = check_columns(table, required=[c.name for c in FILES[name]])
+            header_problems = check_columns(
+                table, required=[c.name for c in self.file_columns[name]])
             if header_problems:
                 self.problems += header_problems
                 self.unreadable.add(name)
@@ -315,7 +324,8 @@ class BundleImporter(Importer):
         row's key repeats an earlier row's (each reported)."""
         seen: dict[tuple, int] = {}
         for line, raw in table.rows:
-            values = parse_row(table.file, line, raw, FILES[table.file], self.problems)
+            values = parse_row(table.file, line, raw, self.file_columns[table.file],
+                               self.problems)
             if values is None:
                 yield line, raw, None
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ from disclosure import ledger, quality, uploads
 from disclosure.choices import (
     AMENDABLE_STATUSES,
     DECISION_STATUS,
+    SUBMITTED_STATUSES,
     AppliesTo,
     Decision,
     EventAction,
@@ -480,6 +481,70 @@ def filing_amend(*, actor, filing: Filing) -> Filing:
                    uploaded_by=a.uploaded_by) for a in filing.attachments.all())
     _store_quality(amendment, filing_report(amendment))
     return amendment
+
+
+@transaction.atomic
+def filing_set_due_date(*, actor, filing: Filing, due_date: date) -> Filing:
+    """Give a draft a due date other than its template's (an extension granted elsewhere, as
+    an interchange bundle may carry it)."""
+    filing = _locked(filing)
+    _require_draft(filing)
+    if due_date < filing.period_end:
+        raise ValidationError({"due_date": f"A filing for {filing.period} cannot be due before "
+                                           f"the period ends ({filing.period_end})."})
+    if due_date == filing.due_date:
+        return filing
+    before, filing.due_date = filing.due_date, due_date
+    filing.save(update_fields=["due_date", "updated_at"])
+    audit.record(actor=actor, action="disclosure.filing.due_date", instance=filing,
+                 changes={"due_date": [str(before), str(due_date)]})
+    return filing
+
+
+@transaction.atomic
+def filing_import_status(*, actor, filing: Filing, status: str,
+                         submitted_at: datetime) -> Filing:
+    """Give a draft read from an interchange bundle the status it has there.
+
+    As a submission does, it requires valid answers, takes the issuer's next accession number
+    for the year of `submitted_at` and freezes the filing; the move is audited and is one
+    `imported` event in the ledger. The bundle carries no decision date, so a decided filing
+    keeps none (review figures count the decisions made here); one under review gets an
+    unassigned review.
+    Nobody is notified: the filing was submitted elsewhere, at `submitted_at`.
+    """
+    filing = _locked(filing)
+    _require_draft(filing)
+    errors = {}
+    if status not in SUBMITTED_STATUSES:
+        errors["status"] = (f"'{status}' is not a status a filing reaches by submission (one of "
+                            + ", ".join(sorted(SUBMITTED_STATUSES)) + ").")
+    if submitted_at is None:
+        errors["submitted_at"] = "Give the time the filing was submitted."
+    if errors:
+        raise ValidationError(errors)
+    report = filing_report(filing)
+    if not report.is_valid:
+        raise ValidationError({key or "__all__": messages
+                               for key, messages in report.errors.items()})
+    year = timezone.localdate(submitted_at).year
+    filing.accession_number, filing.accession_sequence = _next_accession(filing.issuer, year)
+    filing.accession_year = year
+    filing.submitted_at = submitted_at
+    filing.content_sha256 = content_digest(filing)
+    fields = ["accession_number", "accession_sequence", "accession_year", "submitted_at",
+              "content_sha256"]
+    _store_quality(filing, report)
+    _move(filing, status, actor=actor, action=EventAction.IMPORTED,
+          payload={"accession_number": filing.accession_number,
+                   "content_sha256": filing.content_sha256,
+                   "submitted_at": submitted_at.isoformat()},
+          fields=fields)
+    if status == FilingStatus.UNDER_REVIEW:
+        # review_decide records the decision on the filing's review.
+        Review.objects.create(filing=filing, reviewer=None)
+    refresh_search(filing)
+    return filing
 
 
 # --- review --------------------------------------------------------------------------------

@@ -33,5 +33,6 @@ urlpatterns = [
     path("filings/<int:pk>/review/comment/", views.CommentView.as_view(), name="review-comment"),
     path("filings/<int:pk>/review/decide/", views.DecideView.as_view(), name="review-decide"),
     path("review/", views.ReviewQueueView.as_view(), name="queue"),
+    path("bundle/import/", views.BundleImportView.as_view(), name="bundle-import"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
 ]

@@ -3,6 +3,7 @@ service."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +14,9 @@ from django.views import View
 from django_filters.views import FilterView
 
 from core import exports
+from core.tabular import TableInvalid
 from deals.models import Deal
-from disclosure import forms, permissions, selectors, services
+from disclosure import bundle, forms, permissions, selectors, services
 from disclosure.choices import PENDING_STATUSES, FilingStatus
 from disclosure.filters import FilingFilterSet
 from disclosure.models import Attachment, DisclosureTemplate, Filing
@@ -58,7 +60,12 @@ class FilingSearchView(FilterView):
 
     filterset_class = FilingFilterSet
     paginate_by = 25
-    template_name = "disclosure/filing_list.html"
+
+    def get_template_names(self):
+        # A fragment for other pages (an issuer's or a deal's) that load it over htmx.
+        if self.request.htmx:
+            return ["disclosure/includes/filing_table.html"]
+        return ["disclosure/filing_list.html"]
 
     def get_queryset(self):
         return selectors.filing_list(user=self.request.user)
@@ -464,6 +471,35 @@ class ReviewQueueView(LoginRequiredMixin, FilterView):
             query=self.request.GET.urlencode(),
         )
         return context
+
+
+# --- the interchange bundle -------------------------------------------------------------------
+
+
+class BundleImportView(LoginRequiredMixin, View):
+    """The regulator's upload page (DESIGN 6.1): a bundle .zip imported all or nothing."""
+
+    template_name = "disclosure/bundle_import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.is_reviewer(request.user):
+            raise PermissionDenied("Bundles are uploaded by regulators.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def context(self, **extra) -> dict:
+        return {"files": list(bundle.FILES), "max_bytes": settings.IMPORT_MAX_BYTES, **extra}
+
+    def get(self, request):
+        return render(request, self.template_name, self.context())
+
+    def post(self, request):
+        try:
+            summary = bundle.import_upload(request.FILES.get("bundle"), actor=request.user)
+        except TableInvalid as exc:
+            return render(request, self.template_name, self.context(problems=exc.problems),
+                          status=400)
+        return render(request, self.template_name,
+                      self.context(summary=bundle.summary_rows(summary)))
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -710,8 +710,8 @@ def test_bundle_of_header_only_deals_files_is_refused(tmp_path):
     folder = _write(tmp_path / "b", {"fx.csv": b"currency,year,rate_to_usd\n"})
     problems = _import_fails(folder)
     assert len(problems) == 1
-    assert problems[0].startswith("(bundle):0: files: no registry file found, nor a deals "
-                                  "file with rows")
+    assert problems[0].startswith("(bundle):0: files: no registry file found, nor any other "
+                                  "bundle file with rows")
     assert "events.csv" in problems[0]
 
 

@@ -138,6 +138,8 @@ PAGES = [
     ("filing-create", "post", None, {None: "302 302 302 400 403 403 302"}),
     ("queue", "get", None, {None: "302 403 403 403 200 403 200"}),
     ("notifications", "get", None, {None: "302 200 200 200 200 200 200"}),
+    ("bundle-import", "get", None, {None: "302 403 403 403 200 403 200"}),
+    ("bundle-import", "post", None, {None: "302 403 403 403 400 403 400"}),  # no file sent
     ("filing-detail", "get", STATES, {"draft": SEE_DRAFT, "submitted": SEE_SUBMITTED,
                                       "under_review": SEE_SUBMITTED, "accepted": OPEN}),
     ("filing-data.json", "get", STATES, {"draft": SEE_DRAFT, "submitted": SEE_SUBMITTED,

@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from deals.bundle import export_bundle
+from disclosure.bundle import export_bundle
 
 
 class Command(BaseCommand):
-    help = ("Export the registry and the deals as an interchange bundle (a folder, or a .zip "
-            "file).")
+    help = ("Export the registry, the deals and the filings as an interchange bundle (a folder, "
+            "or a .zip file).")
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="folder to write, or a path ending in .zip")

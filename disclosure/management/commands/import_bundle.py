@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import TableInvalid
-from deals.bundle import import_bundle, read_bundle
+from disclosure.bundle import import_bundle, read_bundle
 
 
 class Command(BaseCommand):
-    help = ("Import an interchange bundle (folder or .zip of CSV files: registry and deals), "
-            "all or nothing.")
+    help = ("Import an interchange bundle (folder or .zip of CSV files: registry, deals and "
+            "filings), all or nothing.")
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="bundle folder or .zip file")
