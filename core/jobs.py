@@ -1,37 +1,93 @@
-"""Background work scheduled by writes: once per key, after the transaction commits.
+"""Background work scheduled by writes, through a transactional outbox.
 
-A service that changes an input calls `after_commit(task, key)`; however many times a
-transaction asks for the same (task, key), the task is enqueued once, when it commits (at
-once, outside a transaction), and never if it rolls back. So a bulk import touching 10,000
-rows of one deal enqueues one recompute of that deal.
+A service that changes an input calls `after_commit(task, key)`. That writes an `OutboxJob`
+row in the current transaction (none if it rolls back), at most one pending row per task and
+key, so however many rows of a bulk import touch a deal, its recompute is asked for once. After
+the commit the pending rows are handed to the broker (`relay`); a row the broker refuses (Redis
+down) stays, with its error, and goes with the next relay: the next commit that asks for work,
+the minutely beat task `core.tasks.relay_outbox`, or `manage.py relay_outbox`. With no broker
+configured, tasks run eagerly in-process as they are relayed.
 """
 
 from __future__ import annotations
 
+import logging
+
+from celery import current_app
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 
+from core.models import OutboxJob
 
-class _Pending:
-    def __init__(self):
-        self.keys: dict[str, tuple[object, set]] = {}
-
-    def flush(self):
-        keys, self.keys = self.keys, {}
-        for task, wanted in keys.values():
-            for key in sorted(wanted):
-                task.delay(key)
+logger = logging.getLogger(__name__)
+RELAY_BATCH = 500
 
 
 def after_commit(task, key, *, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Enqueue `task.delay(key)` once after the current transaction commits."""
+    """Ask for `task.delay(key)` once the current transaction commits (at once, outside one)."""
+    OutboxJob.objects.using(using).bulk_create([OutboxJob(task=task.name, key=str(key))],
+                                               ignore_conflicts=True)
     connection = connections[using]
     if not connection.in_atomic_block:
-        task.delay(key)
+        relay(using=using)
         return
-    pending = getattr(connection, "_pending_jobs", None)
-    registered = pending is not None and any(
-        callback == pending.flush for _, callback, _ in connection.run_on_commit)
-    if not registered:
-        pending = connection._pending_jobs = _Pending()
-        transaction.on_commit(pending.flush, using=using)
-    pending.keys.setdefault(task.name, (task, set()))[1].add(key)
+    # One relay per transaction, however many jobs it asks for: registered again only when
+    # the last one has run or was dropped with a rolled-back savepoint.
+    pending = getattr(connection, "_outbox_relay", None)
+    if pending is None or pending.ran or not any(
+            callback is pending for _, callback, _ in connection.run_on_commit):
+        pending = connection._outbox_relay = _Relay(using)
+        transaction.on_commit(pending, using=using)
+
+
+class _Relay:
+    def __init__(self, using: str):
+        self.using, self.ran = using, False
+
+    def __call__(self) -> None:
+        self.ran = True
+        relay(using=self.using)
+
+
+def _argument(key: str):
+    return int(key) if key.lstrip("-").isdigit() else key
+
+
+def relay(*, using: str = DEFAULT_DB_ALIAS, limit: int = RELAY_BATCH) -> int:
+    """Hand pending jobs to the broker, oldest first; return how many went. A job is removed
+    once the broker has it; one the broker refuses stays for the next relay."""
+    sent = 0
+    broker_errors = (*current_app.connection_for_write().connection_errors,
+                     KombuOperationalError, OSError, LookupError)
+    while True:
+        with transaction.atomic(using=using):
+            jobs = list(OutboxJob.objects.using(using).select_for_update(skip_locked=True)
+                        .order_by("id")[:limit])
+            if not jobs:
+                return sent
+            handed, failed = [], []
+            for job in jobs:
+                task = current_app.tasks.get(job.task)
+                try:
+                    if task is None:
+                        raise LookupError(f"no task named {job.task}")
+                    # Removed first: an eager task that asks for more work may re-add its key.
+                    OutboxJob.objects.using(using).filter(pk=job.pk).delete()
+                    task.delay(_argument(job.key))
+                except broker_errors as exc:
+                    failed.append((job, exc))
+                else:
+                    handed.append(job)
+            for job, exc in failed:
+                logger.warning("outbox: %s(%s) not enqueued: %s", job.task, job.key, exc)
+                OutboxJob.objects.using(using).bulk_create(
+                    [OutboxJob(task=job.task, key=job.key, attempts=job.attempts + 1,
+                               last_error=str(exc)[:1000])], ignore_conflicts=True)
+        sent += len(handed)
+        if failed or len(jobs) < limit:
+            return sent
+
+
+def pending() -> int:
+    """Jobs waiting for the broker."""
+    return OutboxJob.objects.count()

@@ -3,6 +3,7 @@
 from django.db import models, transaction
 
 from core import audit
+from core.signals import record_changed
 
 
 def _action(instance: models.Model, verb: str) -> str:
@@ -14,8 +15,11 @@ def create(*, actor, instance: models.Model) -> models.Model:
     """Validate and save a new instance, recording its values."""
     instance.full_clean()
     instance.save()
+    changes = audit.snapshot(instance)
     audit.record(actor=actor, action=_action(instance, "create"), instance=instance,
-                 changes=audit.snapshot(instance))
+                 changes=changes)
+    record_changed.send(sender=type(instance), instance=instance, action="create",
+                        changes=changes)
     return instance
 
 
@@ -31,12 +35,17 @@ def update(*, actor, instance: models.Model, data: dict) -> models.Model:
     if changes:
         audit.record(actor=actor, action=_action(instance, "update"), instance=instance,
                      changes=changes)
+        record_changed.send(sender=type(instance), instance=instance, action="update",
+                            changes=changes)
     return instance
 
 
 @transaction.atomic
 def delete(*, actor, instance: models.Model) -> None:
     """Delete an instance, recording what it held."""
+    changes = audit.snapshot(instance)
     audit.record(actor=actor, action=_action(instance, "delete"), instance=instance,
-                 changes=audit.snapshot(instance))
+                 changes=changes)
+    record_changed.send(sender=type(instance), instance=instance, action="delete",
+                        changes=changes)
     instance.delete()

@@ -1,5 +1,5 @@
-"""What deals do when a registry record they derive figures from changes (see
-ipregistry.signals): refresh the deals concerned, once each, after commit."""
+"""What deals do when a record they derive figures from changes (core.signals): ask, once per
+deal and after commit, for the deal's derived search fields to be refreshed."""
 
 from django.db.models import Q
 
@@ -12,9 +12,11 @@ ASSET_FIELDS = {"title", "kind", "owner_id"}
 ISSUER_FIELDS = {"name"}
 
 
-def refresh_deals_of_record(sender, instance, changes, **kwargs):
+def refresh_deals_of_record(sender, instance, changes, action="update", **kwargs):
     from deals.tasks import refresh_deal
 
+    if action != "update":
+        return
     if sender is IPAsset and ASSET_FIELDS & changes.keys():
         deal_ids = PoolAsset.objects.filter(asset=instance).values_list("deal_id", flat=True)
     elif sender is Issuer and ISSUER_FIELDS & changes.keys():

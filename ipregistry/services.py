@@ -11,9 +11,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from core import audit
+from core.jobs import after_commit
 from core.services import create as _create
 from core.services import delete as _delete
 from core.services import update as _update
+from core.signals import record_changed
 from ipregistry.dispersion import is_dispersion_flagged, valuation_dispersion
 from ipregistry.models import (
     IPAsset,
@@ -25,7 +27,6 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
-from ipregistry.signals import record_changed
 
 # Issuers and memberships
 
@@ -45,14 +46,9 @@ def issuer_create(*, actor, **data) -> Issuer:
     return issuer
 
 
-@transaction.atomic
 def issuer_update(*, actor, issuer: Issuer, **data) -> Issuer:
-    """Change an issuer's record; apps deriving figures from it are told."""
-    before = audit.snapshot(issuer)
-    issuer = _update(actor=actor, instance=issuer, data=data)
-    if changes := audit.diff(before, audit.snapshot(issuer)):
-        record_changed.send(sender=Issuer, instance=issuer, changes=changes)
-    return issuer
+    """Change an issuer's record."""
+    return _update(actor=actor, instance=issuer, data=data)
 
 
 def membership_add(*, actor, issuer: Issuer, user, role: str) -> IssuerMembership:
@@ -98,8 +94,10 @@ def asset_create(*, actor, **data) -> IPAsset:
     asset = _prepare_asset(IPAsset(**data))
     asset.save()
     _ensure_external_ref(asset, "asset")
+    changes = audit.snapshot(asset)
     audit.record(actor=actor, action="ipregistry.ipasset.create", instance=asset,
-                 changes=audit.snapshot(asset))
+                 changes=changes)
+    record_changed.send(sender=IPAsset, instance=asset, action="create", changes=changes)
     return asset
 
 
@@ -113,7 +111,7 @@ def asset_update(*, actor, asset: IPAsset, **data) -> IPAsset:
     if changes := audit.diff(before, audit.snapshot(asset)):
         audit.record(actor=actor, action="ipregistry.ipasset.update", instance=asset,
                      changes=changes)
-        record_changed.send(sender=IPAsset, instance=asset, changes=changes)
+        record_changed.send(sender=IPAsset, instance=asset, action="update", changes=changes)
     return asset
 
 
@@ -140,12 +138,11 @@ def assets_import(*, actor, assets: Iterable[IPAsset]) -> list[IPAsset]:
 
 
 def recompute_dispersion_after_commit(asset_ids: Iterable[int]) -> None:
-    """Enqueue one dispersion recompute per asset once the current transaction commits."""
+    """Ask for one dispersion recompute per asset once the current transaction commits."""
     from ipregistry.tasks import recompute_valuation_dispersion
 
     for asset_id in sorted(set(asset_ids)):
-        transaction.on_commit(
-            lambda asset_id=asset_id: recompute_valuation_dispersion.delay(asset_id))
+        after_commit(recompute_valuation_dispersion, asset_id)
 
 
 @transaction.atomic

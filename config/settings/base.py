@@ -205,6 +205,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {
+        "task": "core.tasks.relay_outbox",
+        "schedule": 60.0,
+    },
     "nightly-valuation-dispersion": {
         "task": "ipregistry.tasks.recompute_all_dispersions",
         "schedule": crontab(hour=2, minute=0),
