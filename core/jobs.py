@@ -28,25 +28,20 @@ def after_commit(task, key, *, using: str = DEFAULT_DB_ALIAS) -> None:
     OutboxJob.objects.using(using).bulk_create([OutboxJob(task=task.name, key=str(key))],
                                                ignore_conflicts=True)
     connection = connections[using]
+    connection.outbox_dirty = True
     if not connection.in_atomic_block:
-        relay(using=using)
+        _relay_if_dirty(using)
         return
-    # One relay per transaction, however many jobs it asks for: registered again only when
-    # the last one has run or was dropped with a rolled-back savepoint.
-    pending = getattr(connection, "_outbox_relay", None)
-    if pending is None or pending.ran or not any(
-            callback is pending for _, callback, _ in connection.run_on_commit):
-        pending = connection._outbox_relay = _Relay(using)
-        transaction.on_commit(pending, using=using)
+    # A relay per call: the first to run after the commit relays every pending job; the rest
+    # find the outbox clean and return at once, without a query.
+    transaction.on_commit(lambda: _relay_if_dirty(using), using=using)
 
 
-class _Relay:
-    def __init__(self, using: str):
-        self.using, self.ran = using, False
-
-    def __call__(self) -> None:
-        self.ran = True
-        relay(using=self.using)
+def _relay_if_dirty(using: str) -> None:
+    connection = connections[using]
+    if getattr(connection, "outbox_dirty", False):
+        connection.outbox_dirty = False
+        relay(using=using)
 
 
 def _argument(key: str):

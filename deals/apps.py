@@ -6,6 +6,7 @@ class DealsConfig(AppConfig):
 
     def ready(self):
         from core.signals import record_changed
-        from deals.receivers import refresh_deals_of_record
+        from deals.receivers import recompute_risk_of_record, refresh_deals_of_record
 
         record_changed.connect(refresh_deals_of_record, dispatch_uid="deals.refresh_deals")
+        record_changed.connect(recompute_risk_of_record, dispatch_uid="deals.recompute_risk")

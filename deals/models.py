@@ -337,3 +337,38 @@ class DealFacetValue(models.Model):
 
     def __str__(self):
         return f"{self.deal_id} {self.facet}={self.value}"
+
+
+class RiskSnapshot(models.Model):
+    """A deal's risk as computed at one time (DESIGN 6.3): the simulation on its own structure
+    and projected collections, and the pool's measures. Snapshots keep their history; a new one
+    is written only when an input changed (`inputs_sha256`), so recomputing is idempotent."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="risk_snapshots")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    inputs_sha256 = models.CharField(max_length=64)
+    run = models.ForeignKey("core.RecomputeRun", null=True, blank=True,
+                            on_delete=models.SET_NULL, related_name="+")
+    calibration = models.JSONField(default=dict, help_text="volatility and hazard: value, "
+                                                           "source, detail")
+    simulation = models.JSONField(default=dict, help_text="paths, seed, periods, or the error")
+    tranches = models.JSONField(default=dict, help_text="name -> pd, expected_loss, quantiles, "
+                                                        "band")
+    valuation_dispersion = models.FloatField(null=True, blank=True)
+    collateral_coverage = models.FloatField(null=True, blank=True)
+    hhi_asset = models.FloatField(null=True, blank=True)
+    hhi_beneficiary = models.FloatField(null=True, blank=True)
+    legal_life_mismatch = models.FloatField(null=True, blank=True,
+                                            help_text="Share of pool value expiring before the "
+                                                      "legal final date.")
+    missed_payments = models.PositiveIntegerField(default=0)
+    defaulted = models.BooleanField(default=False)
+    score = models.FloatField(null=True, blank=True, help_text="0 sound .. 100 alarming")
+    explanation = models.JSONField(default=dict, help_text="text and factors")
+
+    class Meta:
+        ordering = ["deal_id", "-created_at", "-id"]
+        indexes = [models.Index(fields=["deal", "-created_at"], name="risk_snapshot_latest")]
+
+    def __str__(self):
+        return f"Risk of {self.deal_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -3,10 +3,17 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
+from deals import riskscore
+from deals.choices import DealStatus, EventType
 from deals.models import Benchmark, Deal, PoolAsset, Tranche
 from deals.permissions import scope_deals
+from deals.riskscore import Exposure
+from ipregistry.choices import AssetStatus
+from ipregistry.models import IPAsset, RoyaltyReceipt
 
 
 def deal_list(*, user) -> QuerySet[Deal]:
@@ -101,3 +108,116 @@ def benchmark_rates(deals) -> dict:
     rows = Benchmark.objects.filter(country__in={c for c, _ in keys},
                                     year__in={y for _, y in keys})
     return {(row.country, row.year): row.sme_loan_rate for row in rows}
+
+
+# Risk (DESIGN 6.3): what a deal's risk snapshot is computed from.
+
+
+@dataclass(frozen=True)
+class RiskInputs:
+    request: dict | None  # the simulation request, None when nothing is left to simulate
+    request_error: str
+    years: float  # the simulated life, for annualizing PDs
+    calibration: dict  # "volatility" and "hazard": riskscore.Calibrated
+    metrics: dict  # pool and performance measures, JSON-ready
+
+
+def _hazard_exposures(kinds: set[str], today) -> list:
+    """How long each registered asset of these kinds lived, and whether it ended early (a
+    lapse or invalidation, dated by the record's last change: the registry keeps no lapse
+    date)."""
+    rows = IPAsset.objects.filter(kind__in=kinds).exclude(
+        filing_date__isnull=True, grant_date__isnull=True).values_list(
+        "filing_date", "grant_date", "expiry_date", "status", "updated_at")
+    exposures = []
+    for filed, granted, expiry, status, updated in rows:
+        start = filed or granted
+        ended_early = status in (AssetStatus.LAPSED, AssetStatus.INVALIDATED)
+        end = updated.date() if ended_early else min(filter(None, [today, expiry]))
+        exposures.append(Exposure(max((end - start).days / 365.25, 0.0), ended_early))
+    return exposures
+
+
+def risk_inputs(deal: Deal, *, today=None) -> RiskInputs:
+    """The deal's simulation request (its outstanding notes against the collections not yet
+    reported), calibration and pool measures."""
+    today = today or timezone.localdate()
+    tranches = sorted(deal.tranches.all(), key=lambda t: (t.rank, t.pk))
+    pool = list(deal.pool.select_related("asset__owner"))
+    reports = sorted(deal.reports.all(), key=lambda r: r.period)
+    last_state = reports[-1].result.get("state") if reports else None
+    remaining = list(deal.projected_collections or [])[len(reports):]
+    request, error = None, ""
+    if not tranches:
+        error = "the deal has no tranche"
+    elif not remaining:
+        error = "no projected collection is left to simulate"
+    else:
+        balances = (last_state or {}).get("balances", {})
+        request = {
+            "periods_per_year": deal.periods_per_year, "collections": remaining,
+            "fees": deal.fees,
+            "tranches": [{"name": t.name, "balance": float(balances.get(t.name, t.balance)),
+                          "rate": float(t.coupon_rate or 0)} for t in tranches],
+            "reserve": {**(deal.reserve or {}),
+                        **({"initial": float(last_state["reserve"])} if last_state else {})},
+            "steps": deal.waterfall_steps,
+        }
+    receipts = RoyaltyReceipt.objects.filter(licence__asset__pool_entries__deal=deal) \
+        .values_list("period_end", "amount")
+    kinds = {entry.asset.kind for entry in pool}
+    key = "deals.risk.hazard:" + ",".join(sorted(kinds)) + f":{today.isoformat()}"
+    hazard = cache.get(key)
+    if hazard is None:
+        hazard = riskscore.calibrate_hazard(_hazard_exposures(kinds, today))
+        cache.set(key, hazard, 6 * 3600)
+    pool_value = sum(float(e.cutoff_value) for e in pool)
+    senior = sum(float(balances_of(t, last_state)) for t in tranches if t.rank == 1)
+    valued = [(float(e.cutoff_value), float(e.asset.valuation_dispersion)) for e in pool
+              if e.asset.valuation_dispersion is not None]
+    financing = {}
+    for entry in pool:
+        weight = float(entry.financing_amount) or float(entry.cutoff_value)
+        financing[entry.asset.owner_id] = financing.get(entry.asset.owner_id, 0.0) + weight
+    mismatch = None
+    if deal.legal_final_date and pool_value:
+        expiring = sum(float(e.cutoff_value) for e in pool
+                       if e.asset.expiry_date and e.asset.expiry_date < deal.legal_final_date)
+        mismatch = expiring / pool_value
+    events = list(deal.events.all())
+    metrics = {
+        "pool_value": pool_value,
+        "senior_notes": senior,
+        "collateral_coverage": pool_value / senior if senior and pool_value else None,
+        "valuation_dispersion": (sum(v * d for v, d in valued) / sum(v for v, _ in valued)
+                                 if valued and sum(v for v, _ in valued) else None),
+        "hhi_asset": riskscore.hhi(float(e.cutoff_value) for e in pool),
+        "hhi_beneficiary": riskscore.hhi(financing.values()),
+        "legal_life_mismatch": mismatch,
+        "missed_payments": sum(1 for e in events if e.event_type == EventType.MISSED_PAYMENT),
+        "defaulted": deal.status == DealStatus.DEFAULTED
+        or any(e.event_type == EventType.DEFAULT for e in events),
+    }
+    return RiskInputs(
+        request=request, request_error=error,
+        years=len(remaining) / deal.periods_per_year if deal.periods_per_year else 0.0,
+        calibration={"volatility": riskscore.calibrate_volatility(receipts),
+                     "hazard": hazard},
+        metrics=metrics)
+
+
+def balances_of(tranche: Tranche, state: dict | None):
+    """A tranche's outstanding balance: after the last reported period, else its balance."""
+    if state and tranche.name in state.get("balances", {}):
+        return Decimal(state["balances"][tranche.name])
+    return tranche.balance
+
+
+def latest_risk(deal: Deal):
+    return deal.risk_snapshots.order_by("-created_at", "-id").first()
+
+
+def risk_history(deal: Deal, *, limit: int = 200) -> list:
+    """The deal's risk snapshots, oldest first (the last `limit`)."""
+    latest = list(deal.risk_snapshots.order_by("-created_at", "-id")[:limit])
+    return latest[::-1]

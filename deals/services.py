@@ -4,9 +4,12 @@ Each validates, saves, writes its audit entry in the same transaction, and keeps
 derived fields (search text, senior coupon, rating bucket, issue year) current.
 """
 
+import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
@@ -14,7 +17,8 @@ from core import audit
 from core.services import create as _create
 from core.services import delete as _delete
 from core.services import update as _update
-from deals import waterfall
+from core.signals import record_changed
+from deals import risk, riskscore, waterfall
 from deals.choices import LIVE_STATUSES, TRANSITIONS, DealStatus, EventType
 from deals.models import (
     Benchmark,
@@ -23,12 +27,13 @@ from deals.models import (
     DealEvent,
     FxRate,
     PoolAsset,
+    RiskSnapshot,
     ServicerReport,
     Tranche,
 )
 from deals.ratings import rating_bucket
 from deals.search import refresh_facets, update_search_vectors
-from deals.selectors import waterfall_request
+from deals.selectors import latest_risk, risk_inputs, waterfall_request
 from deals.waterfall import WaterfallState
 from ipregistry.choices import AssetStatus
 from ipregistry.models import IPAsset
@@ -80,8 +85,9 @@ def deal_transition(*, actor, deal: Deal, to_status: str, reason: str = "") -> D
     deal.save(update_fields=["status", "updated_at"])
     if to_status not in LIVE_STATUSES:
         deal.pool.update(live=False)
-    audit.record(actor=actor, action="deals.deal.transition", instance=deal,
-                 changes={"status": [before, to_status], "reason": reason})
+    changes = {"status": [before, to_status], "reason": reason}
+    audit.record(actor=actor, action="deals.deal.transition", instance=deal, changes=changes)
+    record_changed.send(sender=Deal, instance=deal, action="transition", changes=changes)
     return deal
 
 
@@ -370,3 +376,59 @@ def _senior_short_streak(deal: Deal, senior_name: str) -> int:
         else:
             break
     return streak
+
+
+# Risk snapshots (DESIGN 6.3)
+
+
+def risk_snapshot_refresh(*, deal_id: int, run=None, paths: int | None = None):
+    """Compute the deal's risk and store a snapshot, unless nothing it depends on changed since
+    the last one (then the last one is returned): recomputing is idempotent. None if the deal
+    is gone."""
+    deal = Deal.objects.filter(pk=deal_id).first()
+    if deal is None:
+        return None
+    inputs = risk_inputs(deal)
+    calibration = {key: value.as_json() for key, value in inputs.calibration.items()}
+    simulation = {"paths": paths or settings.RISK_PATHS, "seed": deal.pk,
+                  "volatility": calibration["volatility"]["value"],
+                  "obsolescence_hazard": calibration["hazard"]["value"]}
+    digest = hashlib.sha256(json.dumps(
+        [inputs.request, simulation, calibration, inputs.metrics],
+        sort_keys=True, default=str).encode()).hexdigest()
+    latest = latest_risk(deal)
+    if latest is not None and latest.inputs_sha256 == digest:
+        return latest
+    tranches, simulated = {}, {"error": inputs.request_error} if inputs.request_error else {}
+    if inputs.request is not None:
+        try:
+            answer = risk.simulate({**inputs.request, "simulation": simulation})
+        except waterfall.WaterfallInputError as exc:
+            simulated = {"error": f"the deal's cash-flow model is invalid: {exc}"}
+        else:
+            simulated = {key: answer[key] for key in ("paths", "seed", "periods", "volatility",
+                                                      "obsolescence_hazard")}
+            for name, result in answer["tranches"].items():
+                tranches[name] = {**result,
+                                  "band": riskscore.implied_band(result["pd"], inputs.years)}
+    senior = min(deal.tranches.all(), key=lambda t: (t.rank, t.pk), default=None)
+    metrics = inputs.metrics
+    factors = riskscore.factors(
+        senior_expected_loss=tranches[senior.name]["expected_loss"]
+        if senior is not None and senior.name in tranches else None,
+        collateral_coverage=metrics["collateral_coverage"],
+        beneficiary_hhi=metrics["hhi_beneficiary"],
+        valuation_dispersion=metrics["valuation_dispersion"],
+        legal_life_mismatch=metrics["legal_life_mismatch"],
+        missed_payments=metrics["missed_payments"], defaulted=metrics["defaulted"])
+    score, text = riskscore.composite(factors)
+    return RiskSnapshot.objects.create(
+        deal=deal, inputs_sha256=digest, run=run, calibration=calibration,
+        simulation=simulated, tranches=tranches,
+        valuation_dispersion=metrics["valuation_dispersion"],
+        collateral_coverage=metrics["collateral_coverage"], hhi_asset=metrics["hhi_asset"],
+        hhi_beneficiary=metrics["hhi_beneficiary"],
+        legal_life_mismatch=metrics["legal_life_mismatch"],
+        missed_payments=metrics["missed_payments"], defaulted=metrics["defaulted"],
+        score=score, explanation={"text": text,
+                                  "factors": [factor.as_json() for factor in factors]})

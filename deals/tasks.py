@@ -1,13 +1,58 @@
-"""Background jobs of deals: entry points that load by id and call a service."""
+"""Background jobs of deals: entry points that load by id and call a service. Tasks are
+idempotent (a redelivered one finds its work done), acknowledged late, retried with back-off on
+database errors and time-limited (CELERY_TASK_TIME_LIMIT)."""
 
 from celery import shared_task
 from django.db import OperationalError
 
+from core import runs
 from deals import services
+from deals.models import Deal
+
+RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True,
+         "retry_backoff_max": 300, "max_retries": 5}
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
-             retry_backoff_max=300, max_retries=5)
+@shared_task(**RETRY)
 def refresh_deal(deal_id: int) -> bool:
     """Recompute one deal's derived search and facet fields (idempotent); False if it is gone."""
     return services.deal_refresh_if_exists(deal_id=deal_id)
+
+
+@shared_task(**RETRY)
+def recompute_risk(deal_id: int) -> int | None:
+    """Recompute one deal's risk snapshot; returns the snapshot's id (None: the deal is gone)."""
+    with runs.recording(kind=runs.Kind.RISK, scope=f"deal:{deal_id}") as run:
+        snapshot = services.risk_snapshot_refresh(deal_id=deal_id, run=run.run)
+        run.count("snapshots" if snapshot is not None and snapshot.run_id == run.run.pk
+                  else "unchanged")
+        run.advance()
+    return snapshot.pk if snapshot is not None else None
+
+
+def recompute_all_risk(*, trigger: str, run_id: int | None = None, requested_by=None,
+                       progress=None) -> runs.RecomputeRun:
+    """Recompute every deal's risk in this process, as one recorded run; a deal that fails is
+    noted and the run goes on."""
+    deal_ids = list(Deal.objects.order_by("pk").values_list("pk", flat=True))
+    with runs.recording(kind=runs.Kind.RISK, scope="all", trigger=trigger, total=len(deal_ids),
+                        requested_by=requested_by, run_id=run_id) as run:
+        for deal_id in deal_ids:
+            try:
+                snapshot = services.risk_snapshot_refresh(deal_id=deal_id, run=run.run)
+            except Exception as exc:  # one bad deal must not stop the night's run
+                run.error(f"deal:{deal_id}", exc)
+            else:
+                run.count("snapshots" if snapshot is not None and snapshot.run_id == run.run.pk
+                          else "unchanged")
+            run.advance()
+            if progress is not None:
+                progress(run.run.done, run.run.total)
+    return run.run
+
+
+@shared_task(acks_late=True, time_limit=4 * 3600, soft_time_limit=4 * 3600 - 60)
+def recompute_risk_all(run_id: int | None = None) -> int:
+    """The nightly (or requested) recompute of every deal's risk; returns the run's id."""
+    return recompute_all_risk(trigger="nightly" if run_id is None else "button",
+                              run_id=run_id).pk

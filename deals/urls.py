@@ -13,6 +13,7 @@ urlpatterns = [
          name="capital-stack"),
     path("<int:pk>/projected-cash-flow.<str:fmt>", views.ProjectedCashFlowChartView.as_view(),
          name="projected-cash-flow"),
+    path("<int:pk>/risk-trend.<str:fmt>", views.RiskTrendChartView.as_view(), name="risk-trend"),
     path("<int:deal_pk>/edit/", views.DealUpdateView.as_view(), name="deal-update"),
     path("<int:deal_pk>/transition/", views.TransitionView.as_view(), name="deal-transition"),
     path("<int:deal_pk>/tranches/new/", views.TrancheFormView.as_view(), name="tranche-create"),

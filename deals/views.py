@@ -128,6 +128,7 @@ class DealDetailView(View):
             "projection_error": projection_error,
             "reports": list(deal.reports.all()),
             "events": list(deal.events.all()),
+            "risk": selectors.latest_risk(deal),
             "transitions": allowed_transitions(user, deal) if user.is_authenticated else [],
             "can_structure": user.is_authenticated and can_structure(user, deal),
             "can_report": user.is_authenticated and can_report(user, deal),
@@ -173,6 +174,25 @@ class ProjectedCashFlowChartView(View):
         return charts.svg_response(charts.stacked_bar_chart(
             f"Projected payments by period ({deal.currency})",
             [str(p["period"]) for p in periods], series))
+
+
+class RiskTrendChartView(View):
+    """The deal's risk score and senior PD over its snapshots (SVG, or the table as CSV)."""
+
+    def get(self, request, pk, fmt):
+        deal = _visible_deal(request, pk)
+        history = selectors.risk_history(deal)
+        senior = min(deal.tranches.all(), key=lambda t: (t.rank, t.pk), default=None)
+        rows = [(s.created_at.strftime("%Y-%m-%d %H:%M"), s.score,
+                 s.tranches.get(senior.name, {}).get("pd") if senior else None)
+                for s in history]
+        if fmt == "csv":
+            return exports.csv_response(f"risk-trend-{deal.pk}.csv",
+                                        ["computed_at", "score", "senior_pd"], rows)
+        return charts.svg_response(charts.line_chart(
+            "Risk score (0 sound .. 100 alarming) and senior PD (%)", [r[0] for r in rows],
+            {"score": [r[1] for r in rows],
+             "senior PD %": [None if r[2] is None else 100 * r[2] for r in rows]}))
 
 
 # Structuring (drafts)

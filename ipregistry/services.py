@@ -191,12 +191,17 @@ def asset_refresh_dispersion(*, asset_id: int) -> IPAsset | None:
     else:
         dispersion = valuation_dispersion(value for value, _ in rows).quantize(Decimal("0.000001"))
         note = ""
+    before = asset.valuation_dispersion
     IPAsset.objects.filter(pk=asset_id).update(
         valuation_dispersion=dispersion,
         dispersion_flagged=is_dispersion_flagged(dispersion),
         dispersion_note=note,
     )
     asset.refresh_from_db(fields=["valuation_dispersion", "dispersion_flagged", "dispersion_note"])
+    if asset.valuation_dispersion != before:
+        record_changed.send(sender=IPAsset, instance=asset, action="update",
+                            changes={"valuation_dispersion": [str(before),
+                                                              str(asset.valuation_dispersion)]})
     return asset
 
 

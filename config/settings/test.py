@@ -34,3 +34,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Uploaded files of a test run go to a directory of its own, never into var/media.
 MEDIA_ROOT = Path(tempfile.gettempdir()) / f"ipsec-test-media-{os.getpid()}"
+RISK_PATHS = 2000  # fewer Monte Carlo paths: the tests check behaviour, not precision

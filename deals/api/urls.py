@@ -13,5 +13,7 @@ router.register("fx", views.FxRateViewSet, basename="fx")
 
 urlpatterns = [
     path("waterfall/run/", views.WaterfallRunView.as_view(), name="waterfall-run"),
+    path("waterfall/simulate/", views.WaterfallSimulateView.as_view(),
+         name="waterfall-simulate"),
     *router.urls,
 ]

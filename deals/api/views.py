@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deals import selectors, services, waterfall
+from deals import risk, selectors, services, waterfall
 from deals.api import serializers
 from deals.filters import DealFilterSet
 from deals.models import Benchmark, CreditEnhancement, FxRate, PoolAsset, Tranche
@@ -240,6 +240,21 @@ class WaterfallRunView(APIView):
     def post(self, request):
         try:
             return Response(waterfall.run(request.data))
+        except waterfall.WaterfallInputError as exc:
+            return Response({exc.field or "body": [exc.message]},
+                            status=status.HTTP_400_BAD_REQUEST)
+
+
+class WaterfallSimulateView(APIView):
+    """Run the Monte Carlo risk simulation of DESIGN 6.3 on a waterfall; stores nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=dict, responses={200: dict, 400: OpenApiResponse(
+        description="Bad input, keyed by the offending field's path.")})
+    def post(self, request):
+        try:
+            return Response(risk.simulate(request.data))
         except waterfall.WaterfallInputError as exc:
             return Response({exc.field or "body": [exc.message]},
                             status=status.HTTP_400_BAD_REQUEST)

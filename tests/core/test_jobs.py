@@ -25,16 +25,22 @@ from tests.factories import IPAssetFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_many_changes_ask_for_one_job_per_key(issuer_a, django_capture_on_commit_callbacks):
+def test_many_changes_ask_for_one_job_per_key(issuer_a, django_capture_on_commit_callbacks,
+                                              monkeypatch):
     asset = IPAssetFactory(owner=issuer_a)
-    with django_capture_on_commit_callbacks() as callbacks:
+    ran = []
+    real = services.asset_refresh_dispersion
+    monkeypatch.setattr(services, "asset_refresh_dispersion",
+                        lambda *, asset_id: (ran.append(asset_id), real(asset_id=asset_id))[1])
+    with django_capture_on_commit_callbacks(execute=True):
         for value in (100, 110, 120, 130, 140):
             services.valuation_create(actor=None, asset=asset, appraiser=f"A{value}",
                                       method="cost", value=Decimal(value), currency="CNY",
                                       valuation_date="2024-01-01")
         assert list(OutboxJob.objects.values_list("task", "key")) == [
             (recompute_valuation_dispersion.name, str(asset.pk))]
-    assert len(callbacks) == 1
+    assert ran == [asset.pk]
+    assert jobs.pending() == 0
 
 
 def test_a_rolled_back_change_leaves_no_job(issuer_a):

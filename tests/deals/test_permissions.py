@@ -288,6 +288,10 @@ PAGE_MATRIX = [
     ("projected-cash-flow.csv",  "GET",  "draft",      404, 200, 200,  404, 200, 404, 200),
     ("projected-cash-flow.csv",  "GET",  "registered", 404, 200, 200,  404, 200, 404, 200),
     ("projected-cash-flow.csv",  "GET",  "issued",     200, 200, 200,  200, 200, 200, 200),
+    ("risk-trend.svg",           "GET",  "draft",      404, 200, 200,  404, 200, 404, 200),
+    ("risk-trend.svg",           "GET",  "issued",     200, 200, 200,  200, 200, 200, 200),
+    ("risk-trend.csv",           "GET",  "registered", 404, 200, 200,  404, 200, 404, 200),
+    ("risk-trend.csv",           "GET",  "issued",     200, 200, 200,  200, 200, 200, 200),
     # Structuring: drafts only, A's members and staff.
     ("deal-update",              "GET",  "draft",      302, 200, 200,  404, 403, 404, 200),
     ("deal-update",              "POST", "draft",      302, 302, 302,  404, 403, 404, 302),
@@ -359,7 +363,7 @@ PAGE_MATRIX = [
 ]
 
 # URL names whose deal is `pk` (the others name it `deal_pk`), and the part a URL's `pk` names.
-DEAL_PK_URLS = {"deal-detail", "capital-stack", "projected-cash-flow"}
+DEAL_PK_URLS = {"deal-detail", "capital-stack", "projected-cash-flow", "risk-trend"}
 PART_URLS = {"tranche-update": "tranche", "tranche-delete": "tranche",
              "enhancement-delete": "enhancement", "pool-remove": "pool"}
 # What a successful POST wrote: (kind, verb) for _assert_written.
@@ -632,12 +636,13 @@ API_MATRIX = [
     ("fx",         "retrieve", "row",        401, 200, 200,  200, 200, 200, 200),
     ("fx",         "update",   "row",        401, 403, 403,  403, 200, 403, 200),
     ("waterfall",  "run",      None,         401, 200, 200,  200, 200, 200, 200),
+    ("waterfall",  "simulate", None,         401, 200, 200,  200, 200, 200, 200),
 ]
 API_METHODS = {"list": ("list", "GET"), "create": ("list", "POST"),
                "retrieve": ("detail", "GET"), "update": ("detail", "PATCH"),
                "delete": ("detail", "DELETE"), "transition": ("transition", "POST"),
                "reports": ("reports", "GET"), "report": ("reports", "POST"),
-               "run": ("run", "POST")}
+               "run": ("run", "POST"), "simulate": ("simulate", "POST")}
 
 WATERFALL = {"periods_per_year": 4, "collections": [30, 30],
              "tranches": [{"name": "A", "balance": 50, "rate": 0.04}],
@@ -658,7 +663,7 @@ API_CASES = list(_api_cases())
 def _api_url(basename: str, action: str, target: str | None, world: World) -> str:
     route, _ = API_METHODS[action.partition(":")[0]]
     if basename == "waterfall":
-        return reverse("api:waterfall-run")
+        return reverse(f"api:waterfall-{route}")
     if route == "list":
         return reverse(f"api:{basename}-list")
     return reverse(f"api:{basename}-{route}", kwargs={"pk": world.target(basename, target).pk})
@@ -686,6 +691,9 @@ def _api_payload(basename: str, action: str, target: str | None, world: World):
         return REPORT_FORM
     if verb == "run":
         return WATERFALL
+    if verb == "simulate":
+        return {**WATERFALL, "simulation": {"paths": 100, "seed": 1, "volatility": 0.2,
+                                            "obsolescence_hazard": 0.01}}
     return None
 
 

@@ -87,8 +87,9 @@ PAGE_BUDGETS = {
     "deal-export": 5 + TEXT_QUERY,
     # session, user, memberships, the deal with its originator, then its tranches,
     # enhancements, pool (with assets and owners), reports and events, one prefetch each; the
-    # SME loan benchmark of its year; approver memberships (which transitions they may record)
-    "deal-detail": 11,
+    # SME loan benchmark of its year; approver memberships (which transitions they may record);
+    # its latest risk snapshot
+    "deal-detail": 12,
 }
 # API lists: token with its user, memberships (A's approver: the deal scope), then
 API_BUDGETS = {
