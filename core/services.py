@@ -3,6 +3,8 @@
 from django.db import models, transaction
 
 from core import audit
+from core.jobs import after_commit
+from core.models import RecomputeRun
 from core.signals import record_changed
 
 
@@ -49,3 +51,14 @@ def delete(*, actor, instance: models.Model) -> None:
     record_changed.send(sender=type(instance), instance=instance, action="delete",
                         changes=changes)
     instance.delete()
+
+
+@transaction.atomic
+def run_request(*, actor, kind: str, scope: str, task) -> RecomputeRun:
+    """Queue a recompute run a user asked for; its task starts after commit."""
+    run = RecomputeRun.objects.create(kind=kind, scope=scope, trigger="button",
+                                      requested_by=actor if actor.is_authenticated else None)
+    audit.record(actor=actor, action="core.recomputerun.request", instance=run,
+                 changes={"kind": kind, "scope": scope})
+    after_commit(task, run.pk)
+    return run

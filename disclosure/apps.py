@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class DisclosureConfig(AppConfig):
     name = "disclosure"
+
+    def ready(self):
+        from core.signals import record_changed
+        from disclosure.receivers import recompute_sdg_of_record
+
+        record_changed.connect(recompute_sdg_of_record, dispatch_uid="disclosure.recompute_sdg")

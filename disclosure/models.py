@@ -290,3 +290,42 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class SdgSnapshot(models.Model):
+    """SDG indicators of a deal or of an issuer (as a beneficiary) at one time, with their
+    dimension scores and coverage (disclosure/sdg.py). History is kept; a new snapshot is
+    written only when an input changed (`inputs_sha256`)."""
+
+    class Subject(models.TextChoices):
+        DEAL = "deal", "Deal"
+        ISSUER = "issuer", "Issuer"
+
+    subject = models.CharField(max_length=8, choices=Subject.choices)
+    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="sdg_snapshots")
+    issuer = models.ForeignKey(Issuer, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="sdg_snapshots")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    inputs_sha256 = models.CharField(max_length=64)
+    run = models.ForeignKey("core.RecomputeRun", null=True, blank=True,
+                            on_delete=models.SET_NULL, related_name="+")
+    indicators = models.JSONField(default=list)
+    scores = models.JSONField(default=dict, help_text="dimension -> value, components, "
+                                                      "coverage")
+    sources = models.JSONField(default=dict, help_text="where each year's figures came from")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(subject="deal", deal__isnull=False, issuer__isnull=True)
+                           | Q(subject="issuer", issuer__isnull=False, deal__isnull=True)),
+                name="sdg_snapshot_one_subject",
+                violation_error_message="A snapshot is of one deal or of one issuer."),
+        ]
+        indexes = [models.Index(fields=["deal", "-created_at"], name="sdg_snapshot_deal"),
+                   models.Index(fields=["issuer", "-created_at"], name="sdg_snapshot_issuer")]
+
+    def __str__(self):
+        return f"SDG of {self.subject} {self.deal_id or self.issuer_id}"

@@ -23,7 +23,9 @@ from django.utils import timezone
 from core import audit
 from core.choices import Role
 from core.models import User
-from disclosure import ledger, quality, uploads
+from core.signals import record_changed
+from deals.models import Deal
+from disclosure import ledger, quality, sdg, sdg_inputs, uploads
 from disclosure.choices import (
     AMENDABLE_STATUSES,
     DECISION_STATUS,
@@ -45,9 +47,11 @@ from disclosure.models import (
     LedgerHead,
     Notification,
     Review,
+    SdgSnapshot,
     attachment_path,
 )
 from disclosure.periods import PeriodError, parse_period
+from ipregistry.models import Issuer
 
 # --- templates --------------------------------------------------------------------------------
 
@@ -170,8 +174,10 @@ def _move(filing: Filing, to_status: str, *, actor, action: str, payload=None,
     before = filing.status
     filing.status = to_status
     filing.save(update_fields=["status", "updated_at", *fields])
+    changes = {"status": [before, to_status], **(payload or {})}
     audit.record(actor=actor, action=f"disclosure.filing.{action}", instance=filing,
-                 changes={"status": [before, to_status], **(payload or {})})
+                 changes=changes)
+    record_changed.send(sender=Filing, instance=filing, action=action, changes=changes)
     return _append_event(filing=filing, action=action, actor=actor, from_status=before,
                          to_status=to_status, payload=payload)
 
@@ -656,3 +662,52 @@ def notifications_read(*, user, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+# --- SDG snapshots ------------------------------------------------------------------------
+
+
+def _sdg_snapshot(*, subject: str, obj, indicators, sources: dict, run) -> SdgSnapshot:
+    """Store a snapshot of these indicators unless the last one of the subject is the same."""
+    items = [indicator.as_json() for indicator in indicators.indicators]
+    scores = {dimension: score.as_json()
+              for dimension, score in sdg.scores(indicators.indicators).items()}
+    digest = hashlib.sha256(json.dumps([items, scores, sources], sort_keys=True,
+                                       default=str).encode()).hexdigest()
+    field = {"deal": "deal", "issuer": "issuer"}[subject]
+    latest = SdgSnapshot.objects.filter(**{field: obj}).order_by("-created_at", "-id").first()
+    if latest is not None and latest.inputs_sha256 == digest:
+        return latest
+    return SdgSnapshot.objects.create(subject=subject, **{field: obj}, inputs_sha256=digest,
+                                      run=run, indicators=items, scores=scores,
+                                      sources=sources)
+
+
+def sdg_snapshot_refresh_deal(*, deal_id: int, run=None) -> SdgSnapshot | None:
+    """Recompute a deal's SDG indicators (idempotent); None if the deal is gone."""
+    deal = Deal.objects.filter(pk=deal_id).first()
+    if deal is None:
+        return None
+    facts, sources = sdg_inputs.deal_facts(deal)
+    indicators = sdg.deal_indicators(facts, sdg_inputs.central_western())
+    return _sdg_snapshot(subject="deal", obj=deal, indicators=indicators, sources=sources,
+                         run=run)
+
+
+def sdg_snapshot_refresh_issuer(*, issuer_id: int, run=None) -> SdgSnapshot | None:
+    """Recompute an issuer's SDG indicators as a beneficiary of deals (idempotent); None if
+    the issuer is gone."""
+    issuer = Issuer.objects.filter(pk=issuer_id).first()
+    if issuer is None:
+        return None
+    observations, sources = [], {}
+    for deal in sdg_inputs.deals_financing(issuer_id):
+        facts, deal_sources = sdg_inputs.deal_facts(deal)
+        sources.update(deal_sources)
+        for beneficiary in facts.beneficiaries:
+            if beneficiary.issuer_id == issuer_id:
+                observations.append(sdg.observation_indicators(
+                    facts, beneficiary, sdg_inputs.central_western()))
+    indicators = sdg.issuer_indicators(issuer_id, observations)
+    return _sdg_snapshot(subject="issuer", obj=issuer, indicators=indicators,
+                         sources={str(issuer_id): sources.get(str(issuer_id), {})}, run=run)

@@ -33,6 +33,11 @@ urlpatterns = [
     path("filings/<int:pk>/review/comment/", views.CommentView.as_view(), name="review-comment"),
     path("filings/<int:pk>/review/decide/", views.DecideView.as_view(), name="review-decide"),
     path("review/", views.ReviewQueueView.as_view(), name="queue"),
+    path("runs/", views.RunsView.as_view(), name="runs"),
+    path("sdg/<str:subject>/<int:pk>/", views.SdgView.as_view(), name="sdg"),
+    path("sdg/<str:subject>/<int:pk>/trend.<str:fmt>", views.SdgTrendView.as_view(),
+         name="sdg-trend"),
+    path("runs/<int:pk>/", views.RunProgressView.as_view(), name="run-progress"),
     path("bundle/import/", views.BundleImportView.as_view(), name="bundle-import"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
 ]

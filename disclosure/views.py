@@ -13,15 +13,20 @@ from django.urls import reverse
 from django.views import View
 from django_filters.views import FilterView
 
-from core import exports
+from core import charts, exports
+from core import selectors as core_selectors
+from core import services as core_services
+from core.models import RecomputeRun
 from core.tabular import TableInvalid
+from deals import selectors as deals_selectors
 from deals.models import Deal
-from disclosure import bundle, forms, permissions, selectors, services
+from disclosure import bundle, forms, permissions, sdg, selectors, services
 from disclosure.choices import PENDING_STATUSES, FilingStatus
 from disclosure.filters import FilingFilterSet
 from disclosure.models import Attachment, DisclosureTemplate, Filing
+from disclosure.recompute import RECOMPUTES
 from ipregistry.models import Issuer
-from ipregistry.permissions import member_issuer_ids
+from ipregistry.permissions import Record, can_read, member_issuer_ids
 
 EXPORT_HEADER = ["accession_number", "issuer", "template", "period", "deal", "status",
                  "submitted_at", "due_date", "grade", "completeness", "url"]
@@ -514,3 +519,98 @@ class NotificationListView(LoginRequiredMixin, View):
     def post(self, request):
         services.notifications_read(user=request.user)
         return redirect("disclosure:notifications")
+
+
+# --- recompute runs (regulators) ------------------------------------------------------------
+
+
+class RunsView(LoginRequiredMixin, View):
+    """Regulators' view of the background recomputes: runs, queue depth, failures, and a
+    button to recompute now, whose progress the page follows (htmx polling)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.is_reviewer(request.user):
+            raise PermissionDenied("Recompute runs are the regulators'.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        following = request.GET.get("run", "")
+        return render(request, "disclosure/runs.html", {
+            "runs": list(core_selectors.recent_runs()),
+            "failures": list(core_selectors.recent_failures()),
+            "queue": core_selectors.queue_depth(),
+            "kinds": [(kind, RecomputeRun.Kind(kind).label) for kind in RECOMPUTES],
+            "following": RecomputeRun.objects.filter(pk=following).first()
+            if following.isdigit() else None,
+        })
+
+    def post(self, request):
+        kind = request.POST.get("kind", "")
+        if kind not in RECOMPUTES:
+            return render(request, "disclosure/runs.html", {
+                "runs": [], "failures": [], "queue": core_selectors.queue_depth(),
+                "kinds": [(k, RecomputeRun.Kind(k).label) for k in RECOMPUTES],
+                "errors": [f"'{kind}' is not a recompute (one of {', '.join(RECOMPUTES)})."],
+            }, status=400)
+        run = core_services.run_request(actor=request.user, kind=kind, scope="all",
+                                        task=RECOMPUTES[kind][1])
+        return redirect(f"{reverse('disclosure:runs')}?run={run.pk}")
+
+
+class RunProgressView(LoginRequiredMixin, View):
+    """One run's progress, the fragment the runs page polls while the run is not finished."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.is_reviewer(request.user):
+            raise PermissionDenied("Recompute runs are the regulators'.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        run = get_object_or_404(RecomputeRun, pk=pk)
+        return render(request, "disclosure/includes/run_progress.html", {"run": run})
+
+
+# --- SDG indicators (fragments for the deal and issuer pages) ---------------------------------
+
+
+def _sdg_subject(request, subject: str, pk: int):
+    """The deal or issuer whose indicators the user may read (404 otherwise)."""
+    if subject == "deal":
+        try:
+            return deals_selectors.deal_detail(user=request.user, pk=pk)
+        except Deal.DoesNotExist:
+            raise Http404 from None
+    if subject == "issuer" and can_read(request.user, Record.FINANCIALS, pk):
+        return get_object_or_404(Issuer, pk=pk)
+    raise Http404
+
+
+class SdgView(View):
+    """A deal's or an issuer's latest SDG indicators, scores, coverage and why (a fragment the
+    deal and issuer pages load; a page of its own without htmx)."""
+
+    def get(self, request, subject, pk):
+        obj = _sdg_subject(request, subject, pk)
+        snapshot = obj.sdg_snapshots.order_by("-created_at", "-id").first()
+        template = ("disclosure/includes/sdg.html" if request.htmx
+                    else "disclosure/sdg_page.html")
+        return render(request, template, {"snapshot": snapshot, "subject": subject,
+                                          "obj": obj, "strength": sdg.strength})
+
+
+class SdgTrendView(View):
+    """The dimension scores over the subject's snapshots (SVG, or the table as CSV)."""
+
+    def get(self, request, subject, pk, fmt):
+        obj = _sdg_subject(request, subject, pk)
+        history = list(obj.sdg_snapshots.order_by("-created_at", "-id")[:200])[::-1]
+        rows = [(s.created_at.strftime("%Y-%m-%d %H:%M"),
+                 *[s.scores.get(d, {}).get("value") for d in sdg.DIMENSIONS]) for s in history]
+        if fmt == "csv":
+            return exports.csv_response(f"sdg-trend-{subject}-{pk}.csv",
+                                        ["computed_at", *sdg.DIMENSIONS], rows)
+        if fmt != "svg":
+            raise Http404
+        return charts.svg_response(charts.line_chart(
+            "SDG dimension scores (0..100)", [r[0] for r in rows],
+            {d: [r[i + 1] for r in rows] for i, d in enumerate(sdg.DIMENSIONS)}))

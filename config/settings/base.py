@@ -207,6 +207,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE = {
+    "nightly-risk": {
+        "task": "deals.tasks.recompute_risk_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "nightly-sdg": {
+        "task": "disclosure.tasks.recompute_sdg_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "relay-outbox": {
         "task": "core.tasks.relay_outbox",
         "schedule": 60.0,

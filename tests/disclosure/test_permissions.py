@@ -30,7 +30,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from core.choices import Role
-from core.models import AuditEntry
+from core.models import AuditEntry, RecomputeRun
 from disclosure import services
 from disclosure.api.urls import router
 from disclosure.models import (
@@ -60,6 +60,7 @@ class World:
     issuer_a: object
     filings: dict  # state -> Filing
     template: object
+    run: object
 
 
 def build_world() -> World:
@@ -95,7 +96,8 @@ def build_world() -> World:
         if state == "accepted":
             services.review_decide(actor=rita, filing=filing, decision="accept")
         filings[state] = Filing.objects.get(pk=filing.pk)
-    return World(users=users, issuer_a=issuer_a, filings=filings, template=template)
+    run = RecomputeRun.objects.create(kind="sdg", scope="all", trigger="button")
+    return World(users=users, issuer_a=issuer_a, filings=filings, template=template, run=run)
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +141,12 @@ PAGES = [
     ("queue", "get", None, {None: "302 403 403 403 200 403 200"}),
     ("notifications", "get", None, {None: "302 200 200 200 200 200 200"}),
     ("bundle-import", "get", None, {None: "302 403 403 403 200 403 200"}),
+    ("runs", "get", None, {None: "302 403 403 403 200 403 200"}),
+    ("runs", "post", None, {None: "302 403 403 403 400 403 400"}),  # no kind sent
+    ("run-progress", "get", None, {None: "302 403 403 403 200 403 200"}),
+    # A's SDG indicators read its financials: its members, investors, regulators, staff.
+    ("sdg", "get", None, {None: "404 200 200 404 200 200 200"}),
+    ("sdg-trend", "get", None, {None: "404 200 200 404 200 200 200"}),
     ("bundle-import", "post", None, {None: "302 403 403 403 400 403 400"}),  # no file sent
     ("filing-detail", "get", STATES, {"draft": SEE_DRAFT, "submitted": SEE_SUBMITTED,
                                       "under_review": SEE_SUBMITTED, "accepted": OPEN}),
@@ -217,6 +225,12 @@ API = [
 def _page_url(world, label: str, state: str | None) -> str:
     name, _, fmt = label.partition(".")
     filing = world.filings.get(state)
+    if name == "run-progress":
+        return reverse("disclosure:run-progress", args=[world.run.pk])
+    if name == "sdg":
+        return reverse("disclosure:sdg", args=["issuer", world.issuer_a.pk])
+    if name == "sdg-trend":
+        return reverse("disclosure:sdg-trend", args=["issuer", world.issuer_a.pk, "csv"])
     if name in ("template-detail",):
         return reverse(f"disclosure:{name}", args=[world.template.code, world.template.version])
     if name == "filing-data":
