@@ -7,13 +7,13 @@ import time
 import traceback
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.models import RecomputeRun
 
 Kind, Status = RecomputeRun.Kind, RecomputeRun.Status
-SAVE_EVERY_SECONDS = 1.0
 
 
 class Recorder:
@@ -28,7 +28,7 @@ class Recorder:
 
     def advance(self, n: int = 1) -> None:
         self.run.done += n
-        if time.monotonic() - self._saved >= SAVE_EVERY_SECONDS:
+        if time.monotonic() - self._saved >= settings.RECOMPUTE_PROGRESS_SECONDS:
             self.save()
 
     def error(self, scope: str, exc: BaseException) -> None:
@@ -45,7 +45,9 @@ def start(*, kind: str, scope: str, trigger: str = "change", total: int = 0,
           requested_by=None, run_id: int | None = None) -> Recorder:
     """Mark a run as running (a queued one, or a new one) and return its recorder."""
     fields = {"status": Status.RUNNING, "started_at": timezone.now(), "total": total}
-    if run_id is not None and RecomputeRun.objects.filter(pk=run_id).update(**fields):
+    # A run delivered again (its worker died) starts over: the work is idempotent.
+    if run_id is not None and RecomputeRun.objects.filter(pk=run_id).update(
+            **fields, done=0, counts={}, errors=[], finished_at=None):
         return Recorder(RecomputeRun.objects.get(pk=run_id))
     run = RecomputeRun.objects.create(kind=kind, scope=scope, trigger=trigger,
                                       requested_by=requested_by, **fields)

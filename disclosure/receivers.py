@@ -20,6 +20,10 @@ def _beneficiaries_of(deal_ids) -> list[int]:
                 .values_list("asset__owner_id", flat=True).distinct())
 
 
+def _is_beneficiary(issuer_id: int) -> bool:
+    return PoolAsset.objects.filter(asset__owner_id=issuer_id, financing_amount__gt=0).exists()
+
+
 def _deals_of_issuer(issuer_id: int) -> list[int]:
     return list(Deal.objects.filter(Q(pool__asset__owner_id=issuer_id))
                 .values_list("pk", flat=True).distinct())
@@ -45,14 +49,15 @@ def recompute_sdg_of_record(sender, instance, changes, action="update", **kwargs
         issuer_ids = _beneficiaries_of(deal_ids)
     elif sender is IssuerFinancials or (sender is Issuer and ISSUER_FIELDS & changes.keys()):
         issuer_id = instance.pk if sender is Issuer else instance.issuer_id
-        issuer_ids = [issuer_id]
         deal_ids = _deals_of_issuer(issuer_id)
+        # Only a beneficiary of some deal has indicators to recompute.
+        issuer_ids = [issuer_id] if _is_beneficiary(issuer_id) else []
     elif sender is IPAsset and ASSET_FIELDS & changes.keys():
         deal_ids = list(PoolAsset.objects.filter(asset=instance).values_list("deal_id",
                                                                               flat=True))
         issuer_ids = _beneficiaries_of(deal_ids)
     elif sender is Filing and changes.get("status", [None, None])[1] == FilingStatus.ACCEPTED:
-        issuer_ids = [instance.issuer_id]
+        issuer_ids = [instance.issuer_id] if _is_beneficiary(instance.issuer_id) else []
         deal_ids = _deals_of_issuer(instance.issuer_id)
     for deal_id in sorted(set(deal_ids)):
         after_commit(recompute_sdg_deal, deal_id)

@@ -37,8 +37,8 @@ def test_many_changes_ask_for_one_job_per_key(issuer_a, django_capture_on_commit
             services.valuation_create(actor=None, asset=asset, appraiser=f"A{value}",
                                       method="cost", value=Decimal(value), currency="CNY",
                                       valuation_date="2024-01-01")
-        assert list(OutboxJob.objects.values_list("task", "key")) == [
-            (recompute_valuation_dispersion.name, str(asset.pk))]
+        assert list(OutboxJob.objects.filter(task=recompute_valuation_dispersion.name)
+                    .values_list("key", flat=True)) == [str(asset.pk)]
     assert ran == [asset.pk]
     assert jobs.pending() == 0
 
@@ -49,10 +49,11 @@ def test_a_rolled_back_change_leaves_no_job(issuer_a):
     class Abort(Exception):
         pass
 
+    before = OutboxJob.objects.count()
     with pytest.raises(Abort), transaction.atomic():
         jobs.after_commit(recompute_valuation_dispersion, asset.pk)
         raise Abort
-    assert not OutboxJob.objects.exists()
+    assert OutboxJob.objects.count() == before
 
 
 def test_relay_runs_eager_jobs_and_empties_the_outbox(issuer_a,
@@ -135,6 +136,7 @@ def own_broker(tmp_path, monkeypatch):
 
 def test_jobs_wait_while_redis_is_down_and_go_when_it_returns(own_broker, issuer_a):
     asset = IPAssetFactory(owner=issuer_a)
+    OutboxJob.objects.all().delete()  # what making the asset asked for
     own_broker.stop()
     jobs.after_commit(recompute_valuation_dispersion, asset.pk)
     started = time.monotonic()
