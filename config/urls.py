@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core import views as core_views
 from core.api import TokenLoginView
+from disclosure import analytics
 
 api_patterns = [
     path("auth/token/", TokenLoginView.as_view(), name="token"),
     path("", include("ipregistry.api.urls")),
     path("", include("deals.api.urls")),
     path("", include("disclosure.api.urls")),
+    path("analytics/market/", analytics.MarketAnalyticsApiView.as_view(), name="market"),
 ]
 
 urlpatterns = [
@@ -20,6 +22,9 @@ urlpatterns = [
     path("registry/", include("ipregistry.urls")),
     path("deals/", include("deals.urls")),
     path("disclosure/", include("disclosure.urls")),
+    path("market/", analytics.MarketPageView.as_view(), name="market"),
+    path("market/<slug:key>.<str:fmt>", analytics.MarketFigureView.as_view(),
+         name="market-figure"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

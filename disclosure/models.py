@@ -329,3 +329,25 @@ class SdgSnapshot(models.Model):
 
     def __str__(self):
         return f"SDG of {self.subject} {self.deal_id or self.issuer_id}"
+
+
+class MarketSnapshot(models.Model):
+    """The market's facts at one time, in columns (disclosure/market.py), made by the market
+    recompute: every deal in scope with its pool, financing and performance, every (deal,
+    beneficiary) observation, every submitted filing's data quality, the benchmarks and FX
+    rates. The analytics endpoint and page answer any filter from the latest one."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    run = models.ForeignKey("core.RecomputeRun", null=True, blank=True,
+                            on_delete=models.SET_NULL, related_name="+")
+    data = models.BinaryField(help_text="market.MarketData.to_npz_bytes()")
+    sha256 = models.CharField(max_length=64)
+    deals = models.PositiveIntegerField(default=0)
+    observations = models.PositiveIntegerField(default=0)
+    filings = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Market at {self.created_at:%Y-%m-%d %H:%M} ({self.deals} deals)"

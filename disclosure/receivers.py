@@ -4,7 +4,7 @@ once per deal or issuer and after commit, for their SDG indicators to be recompu
 from django.db.models import Q
 
 from core.jobs import after_commit
-from deals.models import Benchmark, Deal, PoolAsset, Tranche
+from deals.models import Benchmark, Deal, DealEvent, FxRate, PoolAsset, Tranche
 from disclosure.choices import FilingStatus
 from disclosure.models import Filing
 from ipregistry.models import IPAsset, Issuer, IssuerFinancials
@@ -63,3 +63,19 @@ def recompute_sdg_of_record(sender, instance, changes, action="update", **kwargs
         after_commit(recompute_sdg_deal, deal_id)
     for issuer_id in sorted(set(issuer_ids)):
         after_commit(recompute_sdg_issuer, issuer_id)
+
+
+# Records the market snapshot is made of (disclosure/market_build.py).
+MARKET_SENDERS = (Deal, Tranche, PoolAsset, DealEvent, Benchmark, FxRate, IssuerFinancials,
+                  Filing)
+
+
+def recompute_market_of_record(sender, instance, changes, action="update", **kwargs):
+    """Ask, once per transaction (and while one is pending), for the market snapshot."""
+    from disclosure.tasks import recompute_market
+
+    relevant = sender in MARKET_SENDERS or (
+        sender is IPAsset and {"green", "kind", "valuation_dispersion", "owner_id"}
+        & changes.keys()) or (sender is Issuer and {"issuer_type", "country"} & changes.keys())
+    if relevant and not (sender is Filing and action in ("created", "amended")):
+        after_commit(recompute_market, "all")

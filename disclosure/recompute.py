@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from core.models import RecomputeRun
 from deals.tasks import recompute_all_risk, recompute_risk_all
-from disclosure.tasks import recompute_all_sdg, recompute_sdg_all
+from disclosure import market_build
+from disclosure.tasks import recompute_all_sdg, recompute_market, recompute_sdg_all
 
 Kind = RecomputeRun.Kind
 
@@ -15,4 +16,5 @@ Kind = RecomputeRun.Kind
 RECOMPUTES: dict[str, tuple[Callable, object]] = {
     Kind.RISK: (recompute_all_risk, recompute_risk_all),
     Kind.SDG: (recompute_all_sdg, recompute_sdg_all),
+    Kind.MARKET: (market_build.recompute, recompute_market),
 }

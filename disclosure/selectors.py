@@ -6,6 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -128,9 +129,10 @@ class Obligation:
 
 def obligations(*, issuers: QuerySet[Issuer], today: date | None = None,
                 first_year: int | None = None) -> list[Obligation]:
-    """What each issuer must file: the issuer templates yearly from the year after its first
-    public deal's issue, and the deal templates per deal from the year of issue, up to the
-    last period closed before today; each with its standing filing, if any."""
+    """What each issuer must file: the issuer templates yearly from the year of its first
+    public deal's issue, the deal templates per deal from the year of issue, none before
+    DISCLOSURE_FIRST_PERIOD_YEAR (or `first_year`), up to the last period closed before today;
+    each with its standing filing, if any."""
     today = today or timezone.localdate()
     templates = list(active_templates())
     deals = list(Deal.objects.filter(originator__in=issuers, status__in=PUBLIC_STATUSES,
@@ -153,7 +155,7 @@ def obligations(*, issuers: QuerySet[Issuer], today: date | None = None,
                     else [(issuers_by_id[d.originator_id], d, d.issue_date.year) for d in deals
                           if d.originator_id in issuers_by_id])
         for issuer, deal, year in subjects:
-            start = max(year, first_year or year)
+            start = max(year, first_year or settings.DISCLOSURE_FIRST_PERIOD_YEAR)
             first = Period(start) if template.frequency == "annual" else Period(start, 1)
             for period in periods_between(first, last):
                 filing = filings.get((issuer.pk, template.code, deal.pk if deal else None,

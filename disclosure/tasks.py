@@ -7,7 +7,7 @@ from django.db import OperationalError
 
 from core import runs
 from deals.models import Deal
-from disclosure import services
+from disclosure import market_build, services
 from ipregistry.models import Issuer
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True,
@@ -67,3 +67,19 @@ def recompute_sdg_all(run_id: int | None = None) -> int:
     """The nightly (or requested) recompute of every SDG snapshot; returns the run's id."""
     return recompute_all_sdg(trigger="nightly" if run_id is None else "button",
                              run_id=run_id).pk
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=300, max_retries=5, time_limit=1800, soft_time_limit=1740)
+def recompute_market(run_id: int | str = "all") -> int:
+    """Rebuild the market snapshot (after a change: key "all"; from the button: a run's id);
+    returns the run's id."""
+    if isinstance(run_id, int):
+        return market_build.recompute(trigger="button", run_id=run_id).pk
+    return market_build.recompute(trigger="change").pk
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1740)
+def recompute_market_nightly() -> int:
+    """The nightly rebuild of the market snapshot."""
+    return market_build.recompute(trigger="nightly").pk

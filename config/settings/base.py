@@ -139,6 +139,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Disclosure obligations (what issuers must file, what is overdue) count from this year's
+# periods: the platform's templates apply from it, not to the deals of earlier decades.
+DISCLOSURE_FIRST_PERIOD_YEAR = env.int("DISCLOSURE_FIRST_PERIOD_YEAR", default=2022)
 # Monte Carlo paths of a deal's stored risk snapshot (DESIGN 6.3).
 RISK_PATHS = env.int("RISK_PATHS", default=10_000)
 # How often a running recompute writes its progress (the runs page polls it).
@@ -220,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deals.tasks.recompute_risk_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    "nightly-market": {
+        "task": "disclosure.tasks.recompute_market_nightly",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "nightly-sdg": {
         "task": "disclosure.tasks.recompute_sdg_all",
         "schedule": crontab(hour=3, minute=30),
@@ -245,5 +252,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Celery logs every task it runs at INFO: with eager tasks, that is every recompute.
+    "loggers": {"axes": {"level": "WARNING"}, "celery": {"level": "WARNING"}},
 }

@@ -124,7 +124,7 @@ def test_a_change_recomputes_the_risk_after_commit(deal, django_capture_on_commi
     latest = deal.risk_snapshots.order_by("-created_at", "-id").first()
     assert RiskSnapshot.objects.count() == 2 and latest.missed_payments == 1
     from core.models import RecomputeRun
-    run = RecomputeRun.objects.get(scope=f"deal:{deal.pk}")
+    run = RecomputeRun.objects.get(kind="risk", scope=f"deal:{deal.pk}")
     assert (run.kind, run.status, run.counts) == ("risk", "succeeded", {"snapshots": 1})
 
 
