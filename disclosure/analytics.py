@@ -222,8 +222,10 @@ def _chart(figure: Figure, rows, params):
                                         {kind: [values.get((y, kind)) for y in years]
                                          for kind in kinds})
     labels = [row[0] for row in rows]
+    # Every numeric column but basis points, which would flatten percentages on one axis.
     series = {column: [row[index] for row in rows]
               for index, column in enumerate(figure.columns) if index > 0
+              and not column.endswith(" bp")
               and all(isinstance(row[index], int | float) or row[index] is None
                       for row in rows)}
     if figure.key == "issuance":
