@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 
 from core.models import AuditEntry
 from core.tabular import TableInvalid
+from ipregistry import services
 from ipregistry.bundle import FILES, export_bundle, import_bundle, read_bundle
 from ipregistry.identifiers import lei_check_digits, uscc_check_character
 from ipregistry.models import IPAsset, Issuer, IssuerFinancials, Valuation
@@ -153,16 +154,20 @@ def bundle_dir(tmp_path):
 
 
 def test_valid_bundle_imports_every_record_with_derived_data(
-        bundle_dir, django_capture_on_commit_callbacks):
+        bundle_dir, django_capture_on_commit_callbacks, monkeypatch):
     """A valid folder bundle creates every row, keyed by external_ref, with green tagging,
-    normalised codes and the dispersion recomputed once the import commits."""
+    normalised codes and the dispersion recomputed once per valued asset after the commit."""
     out = io.StringIO()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    recomputed = []
+    real = services.asset_refresh_dispersion
+    monkeypatch.setattr(services, "asset_refresh_dispersion", lambda *, asset_id: (
+        recomputed.append(asset_id), real(asset_id=asset_id))[1])
+    with django_capture_on_commit_callbacks(execute=True):
         call_command("import_bundle", str(bundle_dir), stdout=out)
 
     assert "issuers.csv: 2 created, 0 updated" in out.getvalue()
     assert "valuations.csv: 3 created, 0 updated" in out.getvalue()
-    assert len(callbacks) == 2  # one recompute per valued asset
+    assert len(recomputed) == len(set(recomputed)) == 2  # once per valued asset
     assert _counts() == {"issuers": 2, "financials": 3, "assets": 4, "valuations": 3,
                          "audit": 12}
 

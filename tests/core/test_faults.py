@@ -1,0 +1,91 @@
+"""Faults and hostile input (issue 7): a database that cannot be reached gives a clear 503
+(page or JSON) and writes nothing; errors never show a trace, a query or a path; exports defuse
+text a spreadsheet would run as a formula."""
+
+import csv
+import io
+from contextlib import contextmanager
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import path
+
+from core import exports
+from core.errors import server_error
+from disclosure.models import Filing
+
+
+@contextmanager
+def database_unreachable():
+    """Point the default connection at a database that does not answer, then restore it."""
+    settings = connection.settings_dict
+    saved = dict(settings)
+    connection.close()
+    if connection.vendor == "postgresql":
+        settings["PORT"] = "1"  # nothing listens there
+    else:
+        settings["NAME"] = "/nonexistent-directory/registry.sqlite3"
+    try:
+        yield
+    finally:
+        connection.close()
+        settings.clear()
+        settings.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_database_is_a_clear_503_page_and_json(user_a, issuer_a):
+    client = Client(raise_request_exception=False)
+    client.force_login(user_a)
+    filings_before = Filing.objects.count()
+    with database_unreachable():
+        page = client.get("/deals/")
+        api = client.get("/api/v1/deals/")
+        post = client.post("/disclosure/filings/new/", {"issuer": issuer_a.pk,
+                                                        "period": "2024"})
+    assert page.status_code == 503 and page["Retry-After"] == "60"
+    body = page.content.decode()
+    assert "Temporarily unavailable" in body and "Traceback" not in body
+    assert "sqlite" not in body.lower() and "postgres" not in body.lower()
+    assert api.status_code == 503 and api.json() == {
+        "detail": "The database cannot be reached; try again in a minute."}
+    assert post.status_code == 503
+    assert Filing.objects.count() == filings_before
+    assert client.get("/deals/").status_code == 200  # back once the database answers
+
+
+def _boom(request):
+    raise RuntimeError("secret path /etc/registry/settings.py and SELECT * FROM core_user")
+
+
+urlpatterns = [path("boom/", _boom), path("api/v1/boom/", _boom)]
+handler500 = server_error
+
+
+@pytest.mark.urls("tests.core.test_faults")
+def test_errors_show_no_trace_query_or_path(db, settings):
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    for url in ("/boom/", "/api/v1/boom/"):
+        response = client.get(url)
+        body = response.content.decode()
+        assert response.status_code == 500
+        assert "secret" not in body and "SELECT" not in body and "Traceback" not in body
+        assert "/etc/" not in body
+    assert client.get("/api/v1/boom/").json()["detail"].startswith("Something went wrong")
+
+
+@pytest.mark.parametrize("value, written", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+2", "'+1+2"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tcmd", "'\tcmd"),
+    ("-12.5", "-12.5"), ("Plain title", "Plain title"), ("漢字 ü", "漢字 ü")])
+def test_exports_defuse_formulas(value, written):
+    response = exports.csv_response("x.csv", ["cell"], [[value]])
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1] == [written]
+    book = openpyxl.load_workbook(io.BytesIO(
+        exports.xlsx_response("x.xlsx", ["cell"], [[value]]).content))
+    cell = book.active.cell(row=2, column=1)
+    assert cell.value == written and cell.data_type != "f"
