@@ -53,7 +53,10 @@ class MultipleValueField(forms.Field):
             elif item not in result:
                 result.append(item)
         if bad:
-            raise ValidationError(f"{', '.join(bad)}: {self.invalid or 'not a valid value'}.",
+            # The values go in as params: a '%' typed in a URL must not reach a format string.
+            raise ValidationError("%(values)s: %(why)s.",
+                                  params={"values": ", ".join(bad),
+                                          "why": self.invalid or "not a valid value"},
                                   code="invalid")
         return result
 
