@@ -111,14 +111,24 @@ def _pct(value):
     return None if value is None else round(100 * value, 2)
 
 
-def _per_year(data, params, key) -> list[tuple]:
-    """A scalar figure year by year: one answer per year in scope."""
-    years = sorted({row["year"] for row in market.answer(data, **params)["issuance_by_year"]})
-    out = []
-    for year in years:
-        year_params = {**params, "year_from": year, "year_to": year}
-        out.append((year, market.answer(data, **year_params)[key]))
-    return out
+class Answers:
+    """The answer for the filters, and per year on demand, each computed once per request."""
+
+    def __init__(self, data, params):
+        self.data, self.params = data, params
+        self.all = market.answer(data, **params)
+        self._years: dict[int, dict] = {}
+
+    def per_year(self, key) -> list[tuple]:
+        """A scalar figure year by year (the years with deals in scope)."""
+        return [(row["year"], self.year(row["year"])[key])
+                for row in self.all["issuance_by_year"]]
+
+    def year(self, year: int) -> dict:
+        if year not in self._years:
+            self._years[year] = market.answer(self.data, **{**self.params, "year_from": year,
+                                                             "year_to": year})
+        return self._years[year]
 
 
 @dataclass(frozen=True)
@@ -126,37 +136,33 @@ class Figure:
     key: str
     title: str
     columns: tuple[str, ...]
-    rows: Callable  # (answer, data, params) -> list of rows
+    rows: Callable  # (Answers) -> list of rows
     chart: str = "bar"  # bar, line, stacked, none
     note: str = ""
 
 
-def _issuance(answer, data, params):
+def _issuance(answers):
     total, rows = 0.0, []
-    for row in answer["issuance_by_year"]:
+    for row in answers.all["issuance_by_year"]:
         total += row["amount"] or 0.0
         rows.append((row["year"], row["deals"], row["amount"], total))
     return rows
 
 
-def _coupon_vs_benchmark(answer, data, params):
-    rows = []
-    for year, coupon in _per_year(data, params, "senior_coupon"):
-        year_params = {**params, "year_from": year, "year_to": year}
-        year_answer = market.answer(data, **year_params)
-        rows.append((year, _pct(coupon["median"]), _pct(year_answer["sme_loan_rate"]),
-                     year_answer["median_spread_bp"]))
-    return rows
+def _coupon_vs_benchmark(answers):
+    return [(year, _pct(answers.year(year)["senior_coupon"]["median"]),
+             _pct(answers.year(year)["sme_loan_rate"]), answers.year(year)["median_spread_bp"])
+            for year, _ in answers.per_year("senior_coupon")]
 
 
-def _kinds_by_year(answer, data, params):
+def _kinds_by_year(answers):
     return [(row["year"], AssetKind(row["kind"]).label if row["kind"] in AssetKind.values
-             else row["kind"], row["amount"]) for row in answer["by_year_kind"]]
+             else row["kind"], row["amount"]) for row in answers.all["by_year_kind"]]
 
 
 def _single(label_key_pairs):
-    def rows(answer, data, params):
-        return [(label, answer[key]) for label, key in label_key_pairs]
+    def rows(answers):
+        return [(label, answers.all[key]) for label, key in label_key_pairs]
     return rows
 
 
@@ -164,21 +170,20 @@ FIGURES = (
     Figure("issuance", "Issuance by year", ("year", "deals", "amount", "cumulative amount"),
            _issuance, "bar"),
     Figure("ip_share", "IP ABS as a share of all ABS", ("year", "share %"),
-           lambda a, d, p: [(r["year"], _pct(r["share"])) for r in a["ip_share_of_abs"]], "line"),
+           lambda a: [(r["year"], _pct(r["share"])) for r in a.all["ip_share_of_abs"]], "line"),
     Figure("provinces", "Regional distribution (ranked provinces)",
            ("province", "deals", "amount", "share %"),
-           lambda a, d, p: [(r["province"], r["deals"], r["amount"], _pct(r["share"]))
-                            for r in a["by_province"]], "bar"),
+           lambda a: [(r["province"], r["deals"], r["amount"], _pct(r["share"]))
+                      for r in a.all["by_province"]], "bar"),
     Figure("kinds", "Asset-kind mix over time", ("year", "asset kind", "amount"),
            _kinds_by_year, "stacked"),
     Figure("coupon", "Senior coupon against the SME loan benchmark",
            ("year", "median senior coupon %", "SME loan rate %", "median spread bp"),
            _coupon_vs_benchmark, "line"),
     Figure("sme", "SME financing share", ("year", "SME share of financing %"),
-           lambda a, d, p: [(y, _pct(v)) for y, v in _per_year(d, p, "sme_financing_share")],
-           "line"),
+           lambda a: [(y, _pct(v)) for y, v in a.per_year("sme_financing_share")], "line"),
     Figure("green", "Green share of pool value and its growth", ("year", "green share %"),
-           lambda a, d, p: [(r["year"], _pct(r["share"])) for r in a["green_share_by_year"]],
+           lambda a: [(r["year"], _pct(r["share"])) for r in a.all["green_share_by_year"]],
            "line"),
     Figure("dispersion", "Valuation dispersion",
            ("figure", "value"),
@@ -187,13 +192,13 @@ FIGURES = (
            "Per-asset dispersions are on the asset pages; the market keeps the share above "
            "30 %."),
     Figure("defaults", "Default rate by vintage", ("vintage", "deals", "defaulted", "rate %"),
-           lambda a, d, p: [(r["year"], r["deals"], r["defaulted"], _pct(r["rate"]))
-                            for r in a["default_rate_by_vintage"]], "bar"),
+           lambda a: [(r["year"], r["deals"], r["defaulted"], _pct(r["rate"]))
+                      for r in a.all["default_rate_by_vintage"]], "bar"),
     Figure("disclosure", "Disclosure completeness and ESG disclosure rate",
            ("year", "incomplete filings %", "ESG fields answered %"),
-           lambda a, d, p: [(y, _pct(v), _pct(e)) for (y, v), (_, e) in zip(
-               _per_year(d, p, "disclosure_incomplete_share"),
-               _per_year(d, p, "esg_disclosure_rate"), strict=True)], "line"),
+           lambda a: [(y, _pct(v), _pct(e)) for (y, v), (_, e) in zip(
+               a.per_year("disclosure_incomplete_share"), a.per_year("esg_disclosure_rate"),
+               strict=True)], "line"),
     Figure("effects", "R&D-intensity and employment effects", ("figure", "value"),
            _single([("R&D intensity change (pp, issue year +1 against -1)",
                      "rnd_intensity_change_pp"),
@@ -202,11 +207,11 @@ FIGURES = (
     Figure("jurisdictions", "Jurisdictions compared",
            ("jurisdiction", "deals", "amount", "median senior coupon %", "labelled %",
             "SDG claimed %", "filings", "incomplete %", "ESG answered %"),
-           lambda a, d, p: [(j["jurisdiction"], j["deals"], j["amount"],
+           lambda a: [(j["jurisdiction"], j["deals"], j["amount"],
                              _pct(j["senior_coupon_median"]), _pct(j["labelled_share"]),
                              _pct(j["sdg_claimed_share"]), j["filings"],
                              _pct(j["disclosure_incomplete_share"]),
-                             _pct(j["esg_disclosure_rate"])) for j in a["jurisdictions"]],
+                             _pct(j["esg_disclosure_rate"])) for j in a.all["jurisdictions"]],
            "bar"),
 )
 FIGURES_BY_KEY = {figure.key: figure for figure in FIGURES}
@@ -253,8 +258,9 @@ class MarketPageView(View):
         except NoSnapshot:
             return render(request, "disclosure/market.html", {"form": form, "pending": True},
                           status=503)
-        answer = market.answer(data, **params)
-        sections = [(figure, figure.rows(answer, data, params)) for figure in FIGURES]
+        answers = Answers(data, params)
+        answer = answers.all
+        sections = [(figure, figure.rows(answers)) for figure in FIGURES]
         return render(request, "disclosure/market.html", {
             "form": form, "answer": answer, "sections": sections, "snapshot": snapshot,
             "query": request.GET.urlencode()})
@@ -275,7 +281,7 @@ class MarketFigureView(View):
             _, data = current_data()
         except NoSnapshot:
             return JsonResponse({"detail": "no market snapshot yet"}, status=503)
-        rows = figure.rows(market.answer(data, **params), data, params)
+        rows = figure.rows(Answers(data, params))
         if fmt == "csv":
             return exports.csv_response(f"market-{key}.csv", list(figure.columns), rows)
         if figure.chart == "none":
