@@ -1,10 +1,12 @@
 """Synthetic, deterministic market data for the benchmark, and two ways to load it.
 
 `generate` builds issuers, IP assets, deals (with their derived search, facet and senior-terms
-columns filled in exactly as `deals.services.deal_refresh` would), tranches, pool entries and
-facet values as plain rows, from a seeded random generator: the same arguments give the same
-rows. `copy_load` loads them with PostgreSQL COPY (psycopg 3 `cursor.copy()`); `orm_load` saves
-them one model instance at a time (`Model(...).save()`, autocommit), as a naive import would.
+columns filled in exactly as `deals.services.deal_refresh` would, and a cash-flow model that the
+risk recompute simulates: projected collections, fees, reserve and waterfall steps as
+`deals.demo.cash_flow_model` builds them), tranches, pool entries and facet values as plain
+rows, from a seeded random generator: the same arguments give the same rows. `copy_load` loads
+them with PostgreSQL COPY (psycopg 3 `cursor.copy()`); `orm_load` saves them one model instance
+at a time (`Model(...).save()`, autocommit), as a naive import would.
 
 The text is built from vocabularies so that a search means something: deal names such as
 "Shenzhen Pengcheng Lithium Battery Patent ABS 2023-1", asset titles from technology
@@ -31,6 +33,7 @@ from decimal import Decimal
 from django.db import connection, models
 
 from deals.choices import LIVE_STATUSES, DealStatus, Label, Structure
+from deals.demo import cash_flow_model
 from deals.models import Deal, DealFacetValue, PoolAsset, Tranche
 from deals.ratings import rating_bucket
 from ipregistry.choices import AssetKind, AssetStatus, IssuerType
@@ -267,6 +270,9 @@ class _Generator:
     def __init__(self, n_deals: int, n_issuers: int, seed: int, bases: dict[str, int],
                  ref_prefix: str, serial_base: int):
         self.rng = random.Random(seed)
+        # The cash-flow models draw from a stream of their own, so that adding them left every
+        # other generated value as it was.
+        self.flows = random.Random(seed * 7919 + 1)
         self.n_deals, self.n_issuers = n_deals, n_issuers
         self.bases, self.prefix, self.serial = bases, ref_prefix, serial_base
         self.tables = {key: Table(model, []) for key, model in MODELS}
@@ -473,6 +479,14 @@ class _Generator:
                 tranche_rows.append(("Mezzanine B", 2, mezz_size, coupon + Decimal("0.0080"),
                                      rng.choice(["AA", "AA-", "A+"])))
             tranche_rows.append(("Subordinated", len(tranche_rows) + 1, sub_size, None, ""))
+            # The cash-flow model the risk recompute simulates (DESIGN 6.2), built as the demo
+            # data builds it: level collections over the term, fees, reserve, sequential
+            # principal, the rest to the subordinated tranche.
+            flows = cash_flow_model(
+                self.flows, size=size,
+                tranches=[{"name": t_name, "size": t_size, "coupon_rate": rate}
+                          for t_name, _rank, t_size, rate, _rating in tranche_rows],
+                years=(maturity - (issue or announce)).days / 365.25)
             for t_name, rank, t_size, rate, rating in tranche_rows:
                 balance = (t_size * Decimal(f"{balance_factor:.4f}")).quantize(CENT) \
                     if rank == 1 else (t_size if balance_factor > 0 else Decimal(0))
@@ -511,7 +525,8 @@ class _Generator:
                 deal_id, name, originator[0], spv, trustee, arranger, venue, country, province,
                 city_name, str(structure), str(status), announce, issue, final, currency, size,
                 str(label), _json(sdgs),
-                proceeds, 4, _json([]), _json([]), _json({}), _json([]), 2,
+                proceeds, flows["periods_per_year"], _json(flows["projected_collections"]),
+                _json(flows["fees"]), _json(flows["reserve"]), _json(flows["waterfall_steps"]), 2,
                 f"{self.prefix}D{self.serial + index}",
                 year if issue else None, coupon, senior_rating, bucket, search_primary,
                 " ".join(sorted(beneficiaries)), " ".join(titles), proceeds, NOW, NOW))
