@@ -4,11 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
-from core.api import TokenLoginView
+from core.api import TokenLoginView, TokenRevokeAllView, TokenRevokeView
 from disclosure import analytics
 
 api_patterns = [
     path("auth/token/", TokenLoginView.as_view(), name="token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
+    path("auth/token/revoke-all/", TokenRevokeAllView.as_view(), name="token-revoke-all"),
     path("", include("ipregistry.api.urls")),
     path("", include("deals.api.urls")),
     path("", include("disclosure.api.urls")),
@@ -19,6 +21,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("core.urls")),
     path("registry/", include("ipregistry.urls")),
     path("deals/", include("deals.urls")),
     path("disclosure/", include("disclosure.urls")),
@@ -28,6 +31,8 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The admin's own login form, under the same rate limit as the site's.
+    path("admin/login/", core_views.login_rate_limit(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,4 +1,4 @@
-"""Reads of the platform's plumbing: recompute runs and the job queues."""
+"""Reads of the platform's plumbing: recompute runs and the job queues; a user's API tokens."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import redis
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from knox.models import AuthToken
 
 from core.models import OutboxJob, RecomputeRun
 
@@ -43,3 +44,8 @@ def queue_depth() -> QueueDepth:
         return QueueDepth(outbox, int(client.llen("celery")), "")
     except redis.RedisError as exc:
         return QueueDepth(outbox, None, f"the broker does not answer ({type(exc).__name__})")
+
+
+def api_tokens(user) -> QuerySet[AuthToken]:
+    """The user's API tokens that have not expired, newest first."""
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core import two_factor
 from core.choices import Role
 from core.models import User
 from ipregistry import identifiers, services
@@ -1126,5 +1127,8 @@ def load_demo(*, seed: int = DEFAULT_SEED, as_of: date) -> DemoResult:
             counts["memberships"] += 1
             logins.append((username, f"issuer, {membership.label.lower()} of {issuer_name}"))
         else:
-            logins.append((username, "staff (Django admin)" if staff else role.label.lower()))
+            description = "staff (Django admin)" if staff else role.label.lower()
+            if two_factor.is_required(users[username]):
+                description += ", sets up two-factor authentication at the first login"
+            logins.append((username, description))
     return DemoResult(counts, logins)

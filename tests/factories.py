@@ -6,6 +6,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from core import services as core_services
+from core import two_factor
 from core.choices import Role
 from core.models import User
 from ipregistry import identifiers, services
@@ -46,6 +48,13 @@ class UserFactory(DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def otp_device(obj, create, extracted, **kwargs):
+        """Regulators and staff have set up two-factor authentication, as the site requires
+        of them; `otp_device=False` makes one who has not yet, `True` gives anyone a device."""
+        if create and (two_factor.is_required(obj) if extracted is None else extracted):
+            core_services.two_factor_enable(actor=None, user=obj, key=two_factor.new_key())
 
 
 def _uscc(n: int) -> str:

@@ -27,13 +27,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "ipregistry",
     "deals",
@@ -47,7 +49,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After OTPMiddleware, whose verification it reads.
+    "core.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -108,7 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.backends.ModelBackend",
 ]
 
 # Lock-out after repeated failed logins, per user name and client address.
@@ -117,6 +122,19 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Two-factor authentication (TOTP, django-otp): required for regulators and staff, offered to
+# everyone else (core/two_factor.py). A wrong code waits 1, 2, 4... seconds before the next one
+# is checked, and counts as a failed login for the lock-out above.
+OTP_TOTP_ISSUER = "IPSec Registry"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# API tokens (django-rest-knox: only a hash is stored) expire this many hours after login.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
+
+# Rate limits count requests in the default cache: one per process unless CACHE_URL names a
+# shared one (e.g. redis://127.0.0.1:6379/1), which a site with several processes needs.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LANGUAGE_CODE = "en"
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -171,10 +189,25 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "core.authentication.TokenAuthentication",
+        "core.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Requests per client address (anonymous API calls, the token login, the login page) or
+    # per user (signed-in API calls); core/throttling.py reads them when a request comes.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="120/min"),
+        "user": env("API_THROTTLE_USER", default="1200/min"),
+        "token": env("API_THROTTLE_TOKEN", default="10/min"),
+        "login": env("LOGIN_THROTTLE", default="10/min"),
+    },
+    # Reverse proxies in front of the site: the client address is then read from the
+    # X-Forwarded-For header they add; with none, the header is ignored (a client could forge it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES, env
+from config.settings.base import REST_FRAMEWORK, STORAGES, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,6 +20,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {**STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 AXES_FAILURE_LIMIT = 5
+# No rate limits (a rate of None lets every request through): the suite sends everything from
+# one address. The tests of the limits set their own (tests/core/test_security.py).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # One test database per process, so two runs on one server never drop each other's.

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core import two_factor
 from disclosure import services
 from disclosure.models import DisclosureTemplate, Filing
 from disclosure.templates_loader import load_templates
@@ -48,7 +49,7 @@ def test_issuer_fills_meets_errors_attaches_submits_and_gets_a_receipt(
         browser_page, user_a, issuer_a, tmp_path):
     load_templates()
     page, problems = browser_page
-    log_in(page, user_a.username, PASSWORD)
+    log_in(page, user_a, PASSWORD)
     page.get_by_role("link", name="My filings").click()
     page.get_by_role("link", name="Open a filing").click()
     page.get_by_label("Issuer").select_option(label=issuer_a.name)
@@ -116,7 +117,7 @@ def test_regulator_returns_issuer_amends_regulator_accepts_and_it_is_public(
     page, problems = browser_page
 
     # The regulator finds it in the queue, takes it, comments on a field and returns it.
-    log_in(page, regulator.username, PASSWORD)
+    log_in(page, regulator, PASSWORD, otp_device=two_factor.device_for(regulator))
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name=filing.accession_number).click()
     page.get_by_role("button", name="Take for review").click()
@@ -131,7 +132,7 @@ def test_regulator_returns_issuer_amends_regulator_accepts_and_it_is_public(
     page.get_by_role("button", name="Log out").click()
 
     # The issuer sees the comment beside the field and answers by amending.
-    log_in(page, user_a.username, PASSWORD)
+    log_in(page, user_a, PASSWORD)
     page.goto(filing.get_absolute_url())
     expect(page.locator("#value-scope1_emissions")).to_contain_text("tenfold too low")
     page.get_by_role("button", name="Amend").click()
@@ -147,7 +148,7 @@ def test_regulator_returns_issuer_amends_regulator_accepts_and_it_is_public(
     page.get_by_role("button", name="Log out").click()
 
     # The regulator sees the change and accepts.
-    log_in(page, regulator.username, PASSWORD)
+    log_in(page, regulator, PASSWORD, otp_device=two_factor.device_for(regulator))
     page.goto(amendment.get_absolute_url())
     expect(page.locator("#changes")).to_contain_text("12505")
     page.get_by_role("button", name="Take for review").click()

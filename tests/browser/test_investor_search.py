@@ -133,7 +133,7 @@ def test_investor_searches_narrows_opens_a_deal_and_exports_csv(browser_page, in
     matching = SHENZHEN_PLEDGED + SHENZHEN_ROYALTY
 
     # The investor logs in and goes to Deals: every issued deal, never the draft.
-    log_in(page, investor.username, PASSWORD)
+    log_in(page, investor, PASSWORD)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
     expect(page.get_by_role("heading", name="Deals", exact=True)).to_be_visible()

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from ipregistry.models import IPAsset
+from tests.conftest import otp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,11 +93,18 @@ def browser_page(live_server, chromium_path, monkeypatch):
             browser.close()
 
 
-def log_in(page: Page, username: str, password: str) -> None:
+def log_in(page: Page, user, password: str, otp_device=None) -> None:
+    """Log in on the login page; with the user's two-factor device, also enter its current
+    code, computed as the user's authenticator app would."""
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    if otp_device is not None:
+        expect(page.get_by_role("heading", name="Two-factor code")).to_be_visible()
+        page.get_by_label("Code").fill(otp_code(otp_device))
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_issuer_registers_green_patent_and_sees_dispersion_flag(browser_page, user_a,
@@ -172,13 +180,13 @@ def test_five_wrong_passwords_lock_the_account(browser_page, user_a):
     page, problems = browser_page
 
     for _attempt in range(4):
-        log_in(page, user_a.username, "not the password")
+        log_in(page, user_a, "not the password")
         expect(page.get_by_role("alert")).to_contain_text("correct username and password")
-    log_in(page, user_a.username, "not the password")
+    log_in(page, user_a, "not the password")
     expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
 
     # Even the right password is now refused.
-    log_in(page, user_a.username, PASSWORD)
+    log_in(page, user_a, PASSWORD)
     expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
     page.goto("/registry/assets/new/")
@@ -192,7 +200,7 @@ def test_five_wrong_passwords_lock_the_account(browser_page, user_a):
 def test_api_docs_render_swagger_ui_offline(browser_page, user_a):
     page, problems = browser_page
 
-    log_in(page, user_a.username, PASSWORD)
+    log_in(page, user_a, PASSWORD)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API").click()
     expect(page).to_have_url(re.compile(r"/api/docs/$"))

@@ -8,6 +8,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from core import two_factor
 from disclosure.bundle import import_bundle
 from disclosure.templates_loader import load_templates
 from tests.browser import test_issuer_journey as journey
@@ -24,7 +25,7 @@ def test_regulator_filters_china_reads_findings_and_downloads_a_csv(browser_page
     load_templates()
     import_bundle(_bundle())  # committed at once: the market snapshot is built after it
     page, problems = browser_page
-    log_in(page, regulator.username, PASSWORD)
+    log_in(page, regulator, PASSWORD, otp_device=two_factor.device_for(regulator))
     page.get_by_role("link", name="Market").click()
     expect(page.get_by_role("heading", name="The IP ABS market")).to_be_visible()
     page.get_by_label("Country").fill("CN")

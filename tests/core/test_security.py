@@ -1,4 +1,4 @@
-"""Accounts and security defaults: hashing, lock-out, CSP, production settings."""
+"""Accounts and security defaults: hashing, lock-out, rate limits, CSP, production settings."""
 
 import os
 import secrets
@@ -8,10 +8,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from config.settings import base
+from core import two_factor
+from core.choices import Role
+from tests.conftest import api_token, otp_code
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery 9"  # tests/factories.py UserFactory
 
 
 def test_passwords_are_hashed_with_argon2_outside_tests():
@@ -42,6 +48,7 @@ def test_repeated_failed_logins_lock_the_account(client, user_a):
                                                 "password": "correct horse battery 9"})
     assert response.status_code == 429
     assert b"Too many failed logins" in response.content
+    _assert_strict_policy(response)
     api_response = client.post("/api/v1/auth/token/", {"username": "alice",
                                                        "password": "correct horse battery 9"})
     assert api_response.status_code in (400, 429)
@@ -62,16 +69,130 @@ def test_token_login(api, user_a):
     assert api.get("/api/v1/assets/").status_code == 401
 
 
-@pytest.mark.django_db
-def test_pages_carry_a_strict_content_security_policy(client, user_a):
-    """No inline script or style is allowed anywhere, and framing is refused."""
-    client.force_login(user_a)
-    policy = client.get("/registry/assets/")["Content-Security-Policy"]
+def _assert_strict_policy(response) -> None:
+    policy = response["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["default-src"] == "'self'"
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+    # The two-factor setup page's QR code is an image in a data: URI; nothing else is let in.
+    assert directives["img-src"] == "'self' data:"
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client, user_a):
+    """No inline script or style is allowed anywhere, and framing is refused."""
+    client.force_login(user_a)
+    _assert_strict_policy(client.get("/registry/assets/"))
+
+
+@pytest.mark.django_db
+def test_account_pages_carry_the_strict_policy_too(client, settings):
+    """The login, two-factor (the setup page with its QR code), tokens and rate-limit pages
+    send the same policy."""
+    UserFactory(username="rene", role=Role.REGULATOR, otp_device=False)
+    opted_in = UserFactory(username="olga", otp_device=True)
+    _assert_strict_policy(client.get("/accounts/login/"))
+    client.post("/accounts/login/", {"username": "rene", "password": PASSWORD})
+    setup = client.get("/accounts/2fa/setup/")
+    assert setup.status_code == 200 and b'src="data:image/svg+xml;base64,' in setup.content
+    _assert_strict_policy(setup)
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "olga", "password": PASSWORD})
+    verify = client.get("/accounts/2fa/verify/")
+    assert verify.status_code == 200
+    _assert_strict_policy(verify)
+    client.post("/accounts/2fa/verify/", {"code": otp_code(two_factor.device_for(opted_in))})
+    for url in ("/accounts/2fa/setup/", "/accounts/2fa/disable/", "/accounts/tokens/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        _assert_strict_policy(response)
+    client.post("/accounts/logout/")
+    cache.clear()
+    settings.REST_FRAMEWORK = _with_rates(settings, login="1/min")
+    client.post("/accounts/login/", {"username": "nobody", "password": "x"})
+    limited = client.post("/accounts/login/", {"username": "nobody", "password": "x"})
+    assert limited.status_code == 429
+    _assert_strict_policy(limited)
+    cache.clear()
+
+
+def _with_rates(settings, **rates) -> dict:
+    """REST_FRAMEWORK with these rate limits (the test settings set none)."""
+    framework = settings.REST_FRAMEWORK
+    return {**framework, "DEFAULT_THROTTLE_RATES": {
+        **framework["DEFAULT_THROTTLE_RATES"], **rates}}
+
+
+@pytest.fixture
+def fresh_counts():
+    """Rate-limit counts start from zero, and leave none behind."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_anonymous_api_calls_are_limited_per_address(api, settings, fresh_counts):
+    """Beyond the "anon" rate, an address gets 429 with Retry-After; another is still served,
+    and a forged X-Forwarded-For does not make a new address (no proxy is configured)."""
+    settings.REST_FRAMEWORK = _with_rates(settings, anon="3/min")
+    statuses = [api.get("/api/v1/templates/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = api.get("/api/v1/templates/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "throttled" in refused.json()["detail"].lower()
+    assert api.get("/api/v1/templates/", REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+@pytest.mark.django_db
+def test_signed_in_api_calls_are_limited_per_user(api, user_a, user_b, settings, fresh_counts):
+    settings.REST_FRAMEWORK = _with_rates(settings, user="2/min")
+    _authorize(api, user_a)
+    assert [api.get("/api/v1/assets/").status_code for _ in range(3)] == [200, 200, 429]
+    _authorize(api, user_b)
+    assert api.get("/api/v1/assets/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_has_its_own_tighter_limit(api, user_a, settings, fresh_counts):
+    """Token logins beyond the "token" rate get 429 even with the right password, while the
+    rest of the API still answers that address."""
+    settings.REST_FRAMEWORK = _with_rates(settings, token="2/min", anon="100/min")
+    credentials = {"username": "alice", "password": PASSWORD}
+    statuses = [api.post("/api/v1/auth/token/", credentials, format="json").status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert api.get("/api/v1/templates/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_posts_are_limited_per_address(client, user_a, settings, fresh_counts):
+    """Beyond the "login" rate, login posts from an address get a 429 page saying how long to
+    wait, whatever the user name (the admin's login form counts too); showing the form does
+    not count, and another address may still log in."""
+    settings.REST_FRAMEWORK = _with_rates(settings, login="3/min")
+    for name in ("carol", "dave"):
+        assert client.post("/accounts/login/", {"username": name, "password": "x"}
+                           ).status_code == 200
+    assert client.post("/admin/login/", {"username": "erin", "password": "x"}).status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
+    limited = client.post("/accounts/login/", {"username": "alice",
+                                               "password": "correct horse battery 9"})
+    assert limited.status_code == 429
+    assert b"Too many login attempts" in limited.content
+    assert int(limited["Retry-After"]) > 0
+    assert client.post("/admin/login/", {"username": "alice", "password": "x"}
+                       ).status_code == 429
+    other = client.post("/accounts/login/", {"username": "alice",
+                                             "password": "correct horse battery 9"},
+                        REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 302
+
+
+def _authorize(api, user) -> None:
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 def _run_with_production_settings(env_overrides: dict, *args: str):

@@ -25,7 +25,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.choices import Role
@@ -33,6 +32,7 @@ from deals import services
 from deals.choices import DealStatus, EventType
 from deals.models import Deal
 from ipregistry.choices import MembershipRole
+from tests.conftest import api_token
 from tests.deals.factories import asset
 from tests.deals.test_permissions import module_transaction
 from tests.deals.test_services import STEPS
@@ -180,8 +180,7 @@ def _api_client(user) -> APIClient:
     client = APIClient()
     if user is not None:
         # A real token, so that each request loads its own user as it does in production.
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -26,7 +26,8 @@ BUDGETS = {  # page: (URL, role, most queries)
     "filing-search": (lambda w: reverse("disclosure:filing-list")
                       + "?q=resolution&sort=relevance", "anonymous", 3),
     "filing-export": (lambda w: reverse("disclosure:filing-export"), "anonymous", 1),
-    "queue": (lambda w: reverse("disclosure:queue"), "regulator", 12),
+    # a regulator's session also loads the two-factor device it was verified with
+    "queue": (lambda w: reverse("disclosure:queue"), "regulator", 13),
     "mine": (lambda w: reverse("disclosure:mine"), "approver", 6),
     "notifications": (lambda w: reverse("disclosure:notifications"), "approver", 3),
     "filing-detail": (lambda w: w["big"].get_absolute_url(), "approver", 11),

@@ -22,6 +22,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
 
+from core import two_factor
 from core.models import AuditEntry
 from ipregistry import services
 from ipregistry.models import (
@@ -33,6 +34,7 @@ from ipregistry.models import (
     RoyaltyReceipt,
     Valuation,
 )
+from tests.conftest import otp_code
 from tests.factories import (
     FinancialsFactory,
     IPAssetFactory,
@@ -544,11 +546,15 @@ SITE_CASES = list(_site_cases())
 @pytest.mark.parametrize(("name", "method", "role", "expected"), SITE_CASES)
 def test_api_site_endpoints(request, api, name, method, role, expected):
     """The API schema and docs are public (they describe endpoints, not records); the token
-    endpoint trades a valid user name and password for a token and refuses anything else."""
+    endpoint trades a valid user name and password (and a two-factor code, where the user has
+    a device) for a token and refuses anything else."""
     user = _user(request, role)
     url = reverse(name)
     if method == "POST":
         data = {} if user is None else {"username": user.username, "password": PASSWORD}
+        device = None if user is None else two_factor.device_for(user)
+        if device is not None:  # regulators and staff: two-factor authentication is required
+            data["otp"] = otp_code(device)
         response = api.post(url, data, format="json")
     else:
         if user is not None:
