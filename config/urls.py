@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.audit_views import AuditLogView
 from core.api import TokenLoginView, TokenRevokeAllView, TokenRevokeView
 from disclosure import analytics
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("core.urls")),
+    path("audit/", AuditLogView.as_view(), name="audit-log"),
     path("registry/", include("ipregistry.urls")),
     path("deals/", include("deals.urls")),
     path("disclosure/", include("disclosure.urls")),

@@ -16,3 +16,11 @@ def percent(value, places: int = 1) -> str:
     if isinstance(value, Fraction):
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return f"{Decimal(value) * 100:.{int(places)}f} %"
+
+
+@register.filter
+def before_after(value):
+    """An audit change [before, after] as a pair, else None (a created or deleted value)."""
+    if isinstance(value, list) and len(value) == 2:
+        return value
+    return None
