@@ -4,8 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
-from core.audit_views import AuditLogView
 from core.api import TokenLoginView, TokenRevokeAllView, TokenRevokeView
+from core.audit_views import AuditLogView
 from disclosure import analytics
 
 api_patterns = [
