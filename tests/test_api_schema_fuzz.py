@@ -11,6 +11,8 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
+from tests.conftest import api_token
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKS = [checks.not_a_server_error, checks.response_schema_conformance,
@@ -34,11 +36,23 @@ def _fuzz(operation, headers=None):
     run()
 
 
-def test_every_operation_anonymously(db):
+def _fuzz_all(headers=None):
     failures = []
     for operation in _operations():
         try:
-            _fuzz(operation)
+            _fuzz(operation, headers)
         except Exception as exc:  # collect them all, then fail with the list
             failures.append(f"{operation.label}: {type(exc).__name__}: {str(exc)[:800]}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_every_operation_anonymously(db):
+    _fuzz_all()
+
+
+@pytest.mark.parametrize("role", ["user_a", "regulator", "staff"])
+def test_every_operation_signed_in(request, role, issuer_a):
+    """An issuer's member, a regulator and staff (who may write anything): their writes are
+    real, so generated bodies that happen to be valid create records, as a client's would."""
+    user = request.getfixturevalue(role)
+    _fuzz_all({"Authorization": f"Token {api_token(user)}"})
