@@ -15,6 +15,8 @@ from django.urls import path
 from core import exports
 from core.errors import server_error
 from disclosure.models import Filing
+from tests.core.test_jobs import own_broker  # noqa: F401  (a fixture)
+from tests.disclosure.conftest import esg_template, templates  # noqa: F401  (fixtures)
 
 
 @contextmanager
@@ -89,3 +91,33 @@ def test_exports_defuse_formulas(value, written):
         exports.xlsx_response("x.xlsx", ["cell"], [[value]]).content))
     cell = book.active.cell(row=2, column=1)
     assert cell.value == written and cell.data_type != "f"
+
+
+def test_with_redis_down_pages_and_submissions_work_and_recomputes_follow(
+        own_broker, client, user_a, issuer_a, esg_template,  # noqa: F811  (fixtures)
+        django_capture_on_commit_callbacks):
+    """Redis stopped: the filing is submitted all the same; the recomputes it asks for wait in
+    the outbox and reach the broker once Redis answers again."""
+    from core import jobs
+    from core.models import OutboxJob
+    from disclosure import services
+    from tests.core.test_jobs import _reset_broker_connections
+    from tests.disclosure.conftest import answers
+
+    draft = services.filing_create(actor=user_a, issuer=issuer_a, template=esg_template,
+                                   period="2024")
+    services.filing_save_answers(actor=user_a, filing=draft, answers=answers())
+    own_broker.stop()
+    client.force_login(user_a)
+    assert client.get("/deals/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/disclosure/filings/{draft.pk}/submit/")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "submitted" and draft.accession_number
+    waiting = OutboxJob.objects.filter(attempts__gte=1)
+    assert waiting.exists()  # refused by the stopped broker, kept
+    own_broker.start()
+    _reset_broker_connections()
+    assert jobs.relay() >= waiting.count()
+    assert jobs.pending() == 0 and own_broker.queued() >= 1
