@@ -828,3 +828,42 @@ def test_seniority_holds(request):
             for junior in tranches[senior_index + 1 :]:
                 if report[junior]["interest_paid"] > 0:
                     assert report[senior]["unpaid_interest"] == 0
+
+
+# Fuzzing: any JSON at all is answered, or refused naming a field; nothing else escapes.
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**15, 10**15)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=25)
+
+
+def _mutations():
+    keys = st.sampled_from(["periods_per_year", "collections", "fees", "tranches", "reserve",
+                            "steps", "simulation", "extra"])
+    return st.dictionaries(keys, JSON, max_size=4)
+
+
+@given(body=JSON)
+@settings(max_examples=300, deadline=None)
+def test_any_json_body_is_answered_or_refused_by_field(body):
+    try:
+        run(body)
+    except WaterfallInputError as exc:
+        assert exc.field is not None and exc.message
+
+
+@given(changes=_mutations())
+@settings(max_examples=300, deadline=None)
+def test_a_mutated_valid_body_is_answered_or_refused_by_field(changes):
+    body = {**design_example(), **changes}
+    try:
+        answer = run(body)
+    except WaterfallInputError as exc:
+        assert exc.message
+    else:
+        check = answer["check"]
+        assert check["collections"] + check["reserve_start"] == approx(
+            check["paid_out"] + check["reserve_end"], abs=0.01)
