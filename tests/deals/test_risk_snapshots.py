@@ -167,3 +167,28 @@ def test_the_simulate_endpoint(api, user_a):
     bad = api.post(reverse("api:waterfall-simulate"),
                    {**body, "simulation": {**body["simulation"], "paths": 0}}, format="json")
     assert bad.status_code == 400 and "simulation.paths" in bad.json()
+
+
+@pytest.mark.django_db
+def test_a_bulk_change_of_10000_rows_asks_once_per_affected_deal(issuer_a):
+    """10,000 royalty receipts in one transaction, on the licences of three deals' assets,
+    leave one pending risk recompute per deal in the outbox."""
+    from core.models import OutboxJob
+    from deals.tasks import recompute_risk
+    from ipregistry.models import RoyaltyReceipt
+
+    deals = [issued(make_deal(issuer_a, name=f"Bulk {n} ABS",
+                              legal_final_date=datetime.date(2030, 3, 1)),
+                    IPAssetFactory(owner=issuer_a)) for n in range(3)]
+    licences = [LicenceFactory(asset=deal.pool.get().asset) for deal in deals]
+    OutboxJob.objects.all().delete()
+    start = datetime.date(1900, 1, 31)
+    for n in range(10_000):
+        registry_services.receipt_create(
+            actor=None, licence=licences[n % 3], amount=Decimal(100 + n % 7),
+            period_end=start + datetime.timedelta(days=n // 3))
+    assert RoyaltyReceipt.objects.count() == 10_000
+    risk_jobs = OutboxJob.objects.filter(task=recompute_risk.name)
+    assert sorted(int(key) for key in risk_jobs.values_list("key", flat=True)) == \
+        sorted(deal.pk for deal in deals)
+    assert OutboxJob.objects.count() <= 3 * 3 + 1  # risk, SDG per deal at most, the market
