@@ -185,12 +185,11 @@ FIGURES = (
     Figure("green", "Green share of pool value and its growth", ("year", "green share %"),
            lambda a: [(r["year"], _pct(r["share"])) for r in a.all["green_share_by_year"]],
            "line"),
-    Figure("dispersion", "Valuation dispersion",
-           ("figure", "value"),
-           _single([("pooled assets with 2+ valuations more than 30 % apart (share)",
-                     "valuation_dispersion_over_30pct")]), "none",
-           "Per-asset dispersions are on the asset pages; the market keeps the share above "
-           "30 %."),
+    Figure("dispersion", "Valuation dispersion of pooled assets",
+           ("dispersion (max - min) / min", "assets", "share %"),
+           lambda a: [(r["bucket"], r["assets"], _pct(r["share"]))
+                      for r in a.all["valuation_dispersion_distribution"]], "bar",
+           "Pooled assets with two or more valuations in one currency; above 30 % is flagged."),
     Figure("defaults", "Default rate by vintage", ("vintage", "deals", "defaulted", "rate %"),
            lambda a: [(r["year"], r["deals"], r["defaulted"], _pct(r["rate"]))
                       for r in a.all["default_rate_by_vintage"]], "bar"),

@@ -57,9 +57,9 @@ Decisions where DESIGN 6.4 is silent
 Extras for the page: ``jurisdictions`` (US, the EU member states, JP, CN: deals, converted
 amount, median senior coupon, labelled shares, SDG claims and their filings' disclosure
 figures, None without data; ratings are not in the input, so no rated share), ``by_year_kind``,
-``green_share_by_year`` and ``default_rate_by_vintage``. A distribution of valuation
-dispersion would need each asset's valuations, which the input does not carry (only the counts
-``multi_valued`` and ``dispersed`` per deal), so there is none.
+``green_share_by_year``, ``default_rate_by_vintage`` and
+``valuation_dispersion_distribution`` (pooled assets with two or more valuations by
+DISPERSION_BINS, from each deal's ``dispersion_bins`` counts).
 """
 
 from __future__ import annotations
@@ -104,7 +104,13 @@ JURISDICTIONS: dict[str, frozenset[str]] = {
     "JP": frozenset({"JP"}),
     "CN": frozenset({CHINA}),
 }
-NPZ_FORMAT = "disclosure.market/1"
+# Buckets of a pooled asset's valuation dispersion (max - min) / min, upper bounds inclusive;
+# the first three are at most 30 %, the others above (flagged, as DESIGN 4 says).
+DISPERSION_BINS: tuple[tuple[str, float], ...] = (
+    ("0-10 %", 0.10), ("10-20 %", 0.20), ("20-30 %", 0.30), ("30-50 %", 0.50),
+    ("50-100 %", 1.00), ("over 100 %", math.inf))
+DISPERSION_FLAGGED_FROM = 3  # the first bin above 30 %
+NPZ_FORMAT = "disclosure.market/2"
 NPZ_ENTRY_DATE = (1980, 1, 1, 0, 0, 0)
 
 _DEAL_COLUMNS: dict[str, type] = {
@@ -124,6 +130,7 @@ _DEAL_COLUMNS: dict[str, type] = {
     "sdg_claimed": np.bool_,
     "multi_valued": np.int32,
     "dispersed": np.int32,
+    "dispersion_bins": np.int32,
 }
 _OBSERVATION_COLUMNS: dict[str, type] = {
     "obs_deal": np.int64,
@@ -219,6 +226,7 @@ class MarketData:
     sdg_claimed: np.ndarray
     multi_valued: np.ndarray
     dispersed: np.ndarray
+    dispersion_bins: np.ndarray
     obs_deal: np.ndarray
     obs_rnd_pp: np.ndarray
     obs_emp_excess: np.ndarray
@@ -290,6 +298,9 @@ class MarketData:
                     [[value.get(kind, 0.0) for kind in tables["kinds"]] for value in values],
                     dtype=np.float64,
                 ).reshape(len(deals), len(tables["kinds"]))
+            elif name == "dispersion_bins":
+                values = np.array(values, dtype=np.int32).reshape(len(deals),
+                                                                  len(DISPERSION_BINS))
             columns[name] = values
         for name in _OBSERVATION_COLUMNS:
             values = [row[name] for row in observations]
@@ -362,7 +373,9 @@ class MarketData:
             first = getattr(self, length_of)
             rows = first.shape[0] if first.ndim == 1 else -1
             for name in columns:
-                expected = (rows, len(self.kinds)) if name == "kind_value" else (rows,)
+                expected = ((rows, len(self.kinds)) if name == "kind_value"
+                            else (rows, len(DISPERSION_BINS)) if name == "dispersion_bins"
+                            else (rows,))
                 if getattr(self, name).shape != expected:
                     raise ValueError(
                         f"{name} has shape {getattr(self, name).shape}, expected {expected}"
@@ -387,6 +400,11 @@ class MarketData:
                 raise ValueError(f"deal {self.deal_id[rows[0]]}: {what}")
         if np.any(self.dispersed < 0) or np.any(self.dispersed > self.multi_valued):
             raise ValueError("each deal needs 0 <= dispersed <= multi_valued")
+        bins = self.dispersion_bins
+        if (np.any(bins < 0) or np.any(bins.sum(axis=1) != self.multi_valued)
+                or np.any(bins[:, DISPERSION_FLAGGED_FROM:].sum(axis=1) != self.dispersed)):
+            raise ValueError("dispersion_bins must count the multi_valued assets, and the bins "
+                             "above 30 % the dispersed ones")
         if np.any(self.filing_esg_answered < 0) or np.any(
             self.filing_esg_answered > self.filing_esg_pairs
         ):
@@ -791,6 +809,11 @@ def _pools(scope: _Scope, figures: dict, coverage: dict) -> None:
     dispersed = int(scope.take(data.dispersed).sum())
     figures["valuation_dispersion_over_30pct"] = _share(dispersed, multi_valued)
     coverage["valuation_dispersion_over_30pct"] = _coverage("assets", multi_valued)
+    bins = scope.take(data.dispersion_bins).sum(axis=0) if multi_valued else None
+    figures["valuation_dispersion_distribution"] = [] if bins is None else [
+        {"bucket": label, "assets": int(count), "share": _share(int(count), multi_valued)}
+        for (label, _), count in zip(DISPERSION_BINS, bins, strict=True)]
+    coverage["valuation_dispersion_distribution"] = _coverage("assets", multi_valued)
 
 
 def _financing_cost(scope: _Scope, figures: dict, coverage: dict) -> None:
@@ -1223,9 +1246,11 @@ def answer(
     result = {key: figures[key] for key in _FIGURE_KEYS}
     result["findings"] = _findings(figures, coverage, currency)
     result["jurisdictions"] = _jurisdictions(scope, filing_totals)
-    for key in ("by_year_kind", "green_share_by_year", "default_rate_by_vintage"):
+    extras = ("by_year_kind", "green_share_by_year", "default_rate_by_vintage",
+              "valuation_dispersion_distribution")
+    for key in extras:
         result[key] = figures[key]
-    extras = ("carbon_rnd_growth", "by_year_kind", "green_share_by_year", "default_rate_by_vintage")
+    extras = ("carbon_rnd_growth", *extras)
     result["coverage"] = {key: coverage[key] for key in (*_FIGURE_KEYS, *extras)}
     result["filters"] = {
         "currency": currency,

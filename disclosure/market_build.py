@@ -37,6 +37,7 @@ def deal_records() -> list[dict]:
         "kind_value": {}, "green_value": 0.0, "financing_total": 0.0, "financing_sme": 0.0,
         "defaulted": False, "label": row["label"], "sdg_claimed": bool(row["sdg_targets"]),
         "multi_valued": 0, "dispersed": 0,
+        "dispersion_bins": [0] * len(market.DISPERSION_BINS),
     } for row in scope.values("pk", "issue_year", "country", "province", "currency", "size",
                               "senior_coupon", "label", "sdg_targets")}
     pool = PoolAsset.objects.filter(deal__in=scope)
@@ -54,6 +55,11 @@ def deal_records() -> list[dict]:
                     financing_total=_float(row["total"]) or 0.0,
                     financing_sme=_float(row["sme"]) or 0.0,
                     multi_valued=row["multi"], dispersed=row["dispersed"])
+    for deal_id, dispersion in pool.filter(asset__valuation_dispersion__isnull=False) \
+            .values_list("deal_id", "asset__valuation_dispersion"):
+        bins = deals[deal_id]["dispersion_bins"]
+        bins[next(i for i, (_, upper) in enumerate(market.DISPERSION_BINS)
+                  if float(dispersion) <= upper)] += 1
     for deal_id in DealEvent.objects.filter(deal__in=scope, event_type=EventType.DEFAULT) \
             .values_list("deal_id", flat=True).distinct():
         deals[deal_id]["defaulted"] = True

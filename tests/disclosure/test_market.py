@@ -46,6 +46,8 @@ def deal(deal_id, year, country, province, currency, size, *, coupon=None, pool=
         "green_value": green, "financing_total": financing[0], "financing_sme": financing[1],
         "defaulted": defaulted, "label": label, "sdg_claimed": sdg_claimed,
         "multi_valued": valuations[0], "dispersed": valuations[1],
+        # The assets at most 30 % apart in the 20-30 % bucket, the others in 30-50 %.
+        "dispersion_bins": [0, 0, valuations[0] - valuations[1], valuations[1], 0, 0],
     }
 
 
@@ -115,7 +117,8 @@ def test_answer_has_the_keys_of_design_and_is_json(usd):
     """The keys are those of DESIGN 6.4 plus coverage, filters and the page's extras."""
     assert list(usd)[:len(FIGURES)] == FIGURES
     assert set(usd) == {*FIGURES, "findings", "coverage", "filters", "jurisdictions",
-                        "by_year_kind", "green_share_by_year", "default_rate_by_vintage"}
+                        "by_year_kind", "green_share_by_year", "default_rate_by_vintage",
+                        "valuation_dispersion_distribution"}
     assert json.loads(json.dumps(usd, allow_nan=False)) == usd
     assert usd["filters"] == {"currency": "USD", "year_from": None, "year_to": None,
                               "country": None, "asset_kind": None}
@@ -622,7 +625,8 @@ def test_npz_round_trip_keeps_every_column_and_table():
     loaded = MarketData.from_npz_bytes(data.to_npz_bytes())
     for name in ("deal_id", "year", "country", "province", "currency", "size", "coupon",
                  "kind_value", "green_value", "financing_total", "financing_sme", "defaulted",
-                 "label", "sdg_claimed", "multi_valued", "dispersed", "obs_deal", "obs_rnd_pp",
+                 "label", "sdg_claimed", "multi_valued", "dispersed", "dispersion_bins",
+                 "obs_deal", "obs_rnd_pp",
                  "obs_emp_excess", "filing_year", "filing_country", "filing_incomplete",
                  "filing_esg_pairs", "filing_esg_answered"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(data, name), err_msg=name)

@@ -154,6 +154,10 @@ def test_every_key_as_computed_by_hand(api, market_loaded):
     assert answer["median_spread_bp"] == pytest.approx(150)
     assert answer["green_share"] == pytest.approx(84 / 346)
     assert answer["valuation_dispersion_over_30pct"] == pytest.approx(0.5)
+    # A1's appraisals are 50 % apart (bucket 30-50 %, bounds inclusive), A2's 10 % (0-10 %).
+    assert [(b["bucket"], b["assets"]) for b in answer["valuation_dispersion_distribution"]] \
+        == [("0-10 %", 1), ("10-20 %", 0), ("20-30 %", 0), ("30-50 %", 1), ("50-100 %", 0),
+            ("over 100 %", 0)]
     assert answer["default_rate"] == pytest.approx(1 / 3)
     assert answer["disclosure_incomplete_share"] == pytest.approx(0.5)
     assert answer["esg_disclosure_rate"] == pytest.approx((2 * esg_pairs - 2) / (2 * esg_pairs))
