@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deals import riskscore
 from deals.choices import DealStatus, EventType
-from deals.models import Benchmark, Deal, PoolAsset, Tranche
+from deals.models import Benchmark, Deal, PoolAsset, RiskSnapshot, Tranche
 from deals.permissions import scope_deals
 from deals.riskscore import Exposure
 from ipregistry.choices import AssetStatus
@@ -221,3 +221,28 @@ def risk_history(deal: Deal, *, limit: int = 200) -> list:
     """The deal's risk snapshots, oldest first (the last `limit`)."""
     latest = list(deal.risk_snapshots.order_by("-created_at", "-id")[:limit])
     return latest[::-1]
+
+
+def latest_risks(deals) -> dict:
+    """Each deal's latest risk snapshot, {deal id: snapshot}, in one query."""
+    latest = {}
+    for snapshot in RiskSnapshot.objects.filter(deal__in=deals).order_by(
+            "deal_id", "-created_at", "-id").only("deal_id", "score", "created_at", "tranches"):
+        latest.setdefault(snapshot.deal_id, snapshot)
+    return latest
+
+
+def originated_risk_history(deals) -> list[tuple]:
+    """The mean score of the deals' latest snapshots as of each day a snapshot was made:
+    [(date, mean score, deals counted)]."""
+    by_day: dict = {}
+    for deal_id, day, score in RiskSnapshot.objects.filter(
+            deal__in=deals, score__isnull=False).order_by("created_at", "id").values_list(
+            "deal_id", "created_at__date", "score"):
+        by_day.setdefault(day, {})[deal_id] = score
+    history, current = [], {}
+    for day in sorted(by_day):
+        current.update(by_day[day])
+        history.append((day.isoformat(), round(sum(current.values()) / len(current), 1),
+                        len(current)))
+    return history

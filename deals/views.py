@@ -468,3 +468,26 @@ class ServicerReportView(LoginRequiredMixin, View):
             return self.render_forms(form=form, status=400)
         messages.success(request, f"Period {report.period} reported.")
         return redirect(self.deal)
+
+
+class IssuerRiskView(View):
+    """The risk of the deals an issuer originates (those the user may see): each one's latest
+    score, and their mean score over time (a fragment the issuer page loads)."""
+
+    def get(self, request, pk, fmt="html"):
+        deals = list(selectors.deal_list(user=request.user).filter(originator_id=pk)
+                     .order_by("-issue_date", "-id")[:100])
+        history = selectors.originated_risk_history(deals)
+        if fmt == "csv":
+            return exports.csv_response(f"issuer-risk-{pk}.csv", ["date", "mean_score",
+                                                                  "deals"], history)
+        if fmt == "svg":
+            return charts.svg_response(charts.line_chart(
+                "Mean risk score of the issuer's deals (0 sound .. 100 alarming)",
+                [row[0] for row in history], {"mean score": [row[1] for row in history]}))
+        if fmt != "html":
+            raise Http404
+        latest = selectors.latest_risks(deals)
+        return render(request, "deals/includes/issuer_risk.html", {
+            "issuer_pk": pk, "rows": [(deal, latest.get(deal.pk)) for deal in deals],
+            "has_history": bool(history)})

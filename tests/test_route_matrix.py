@@ -179,6 +179,8 @@ RULES = {
     "deals:capital-stack": (ALL, {"pk": "deal", "fmt": "=svg"}),
     "deals:projected-cash-flow": (ALL, {"pk": "deal", "fmt": "=svg"}),
     "deals:risk-trend": (ALL, {"pk": "deal", "fmt": "=csv"}),
+    "deals:issuer-risk": (ALL, {"pk": "issuer"}),
+    "deals:issuer-risk-trend": (ALL, {"pk": "issuer", "fmt": "=csv"}),
     # An issued deal is no longer a draft: nobody restructures it.
     "deals:deal-update": ("302 403 403 403 403 403", {"deal_pk": "deal"}),
     "deals:deal-transition": (POST_ONLY, {"deal_pk": "deal"}),

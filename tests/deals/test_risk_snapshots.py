@@ -192,3 +192,18 @@ def test_a_bulk_change_of_10000_rows_asks_once_per_affected_deal(issuer_a):
     assert sorted(int(key) for key in risk_jobs.values_list("key", flat=True)) == \
         sorted(deal.pk for deal in deals)
     assert OutboxJob.objects.count() <= 3 * 3 + 1  # risk, SDG per deal at most, the market
+
+
+@pytest.mark.django_db
+def test_the_issuer_page_loads_the_risk_of_its_deals(client, deal, issuer_a, investor):
+    draft = make_deal(issuer_a, name="Alpha Draft ABS")
+    services.risk_snapshot_refresh(deal_id=deal.pk)
+    services.risk_snapshot_refresh(deal_id=draft.pk)
+    client.force_login(investor)
+    page = client.get(issuer_a.get_absolute_url()).content.decode()
+    assert reverse("deals:issuer-risk", args=[issuer_a.pk]) in page
+    fragment = client.get(reverse("deals:issuer-risk", args=[issuer_a.pk])).content.decode()
+    assert deal.name in fragment and "Alpha Draft ABS" not in fragment  # drafts stay private
+    rows = client.get(reverse("deals:issuer-risk-trend", args=[issuer_a.pk, "csv"])) \
+        .content.decode().splitlines()
+    assert rows[0] == "date,mean_score,deals" and rows[1].endswith(",1")
