@@ -183,8 +183,10 @@ def _move(filing: Filing, to_status: str, *, actor, action: str, payload=None,
 
 
 def _locked(filing: Filing) -> Filing:
-    return Filing.objects.select_for_update().select_related("template", "issuer").get(
-        pk=filing.pk)
+    # Only the filing's row: locking the joined template too (every issuer files against the
+    # same one) deadlocked concurrent submits with drafts being opened (found by make loadtest).
+    return Filing.objects.select_for_update(of=("self",)).select_related(
+        "template", "issuer").get(pk=filing.pk)
 
 
 # --- filings: drafts ------------------------------------------------------------------------
