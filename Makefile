@@ -7,8 +7,10 @@ DEV := $(VENV)/.dev-installed
 PYTEST_ARGS ?=
 # `make bench BENCH_ARGS="--scale 0.01"` for a quick run; needs a local PostgreSQL.
 BENCH_ARGS ?= --scale 1.0
+# `make loadtest LOADTEST_ARGS="--users-issuers 2 --users-investors 3 --seconds 8"`: a quick run.
+LOADTEST_ARGS ?=
 
-.PHONY: run test worker beat bench lint migrate demo check-deploy clean
+.PHONY: run test worker beat bench loadtest lint migrate demo check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +49,10 @@ beat: $(RUNTIME)
 ## Bulk load and search benchmark on PostgreSQL; writes docs/benchmarks.md.
 bench: $(DEV)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+## Load test on 127.0.0.1 (gunicorn, PostgreSQL): 50 issuers filing, 200 investors searching, 60 s.
+loadtest: $(DEV)
+	$(PY) -m loadtest.run $(LOADTEST_ARGS)
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

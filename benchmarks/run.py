@@ -27,6 +27,7 @@ import math
 import os
 import platform
 import random
+import re
 import subprocess
 import sys
 import time
@@ -40,6 +41,21 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ipsec_bench"
 P95_TARGET_MS = 100.0
 SPEEDUP_TARGET = 20.0
 NAIVE_NO_WARMUP = 3.0  # seconds: a naive run longer than this is timed without a warm-up
+
+
+# Sections other tools write into the same report (`make loadtest`), kept when it is rewritten.
+KEPT_SECTIONS = ("## Load test",)
+
+
+def _kept_sections(path: Path) -> str:
+    """The kept sections of the report at `path`, each up to the next second-level heading."""
+    text = path.read_text() if path.exists() else ""
+    kept = []
+    for title in KEPT_SECTIONS:
+        match = re.search(rf"^{re.escape(title)}[ \t]*\n.*?(?=^## |\Z)", text, re.S | re.M)
+        if match:
+            kept.append("\n" + match.group(0).rstrip("\n") + "\n")
+    return "".join(kept)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -700,7 +716,7 @@ def _run(args, wall_started: float) -> int:
         ROOT / "docs" / "benchmarks.md" if args.scale == 1.0
         else ROOT / "var" / f"benchmarks-scale-{args.scale:g}.md")
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report)
+    output.write_text(report + _kept_sections(output))
     log(f"report written to {output}")
     return 0
 
