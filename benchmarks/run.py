@@ -32,9 +32,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from benchmarks import indicators
+from benchmarks import database, indicators
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ipsec_bench"
@@ -77,34 +77,12 @@ def log(message: str) -> None:
 # The database
 
 
-def _maintenance_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name or name in ("test", "test_test"):
-        raise SystemExit(f"Refusing database {name!r}: the benchmark creates and drops its own "
-                         "database, whose name must contain 'bench'.")
-    return urlunsplit(parts._replace(path="/postgres")), name
 
 
-def create_database(url: str) -> None:
-    import psycopg
-
-    maintenance, name = _maintenance_url(url)
-    with psycopg.connect(_libpq(maintenance), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def drop_database(url: str) -> None:
-    import psycopg
-
-    maintenance, name = _maintenance_url(url)
-    with psycopg.connect(_libpq(maintenance), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
 
 
 # Machine
@@ -509,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     wall_started = time.perf_counter()
 
     log(f"creating database {urlsplit(args.database_url).path.lstrip('/')}")
-    create_database(args.database_url)
+    database.create_database(args.database_url, "bench")
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     if "numpy" in sys.modules:
@@ -526,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         if not (args.keep or args.load_only):
-            drop_database(args.database_url)
+            database.drop_database(args.database_url, "bench")
             log("database dropped")
 
 

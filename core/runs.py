@@ -81,3 +81,30 @@ def _finish(recorder: Recorder, status: str) -> None:
     RecomputeRun.objects.filter(pk=run.pk).update(
         status=status, finished_at=run.finished_at, done=run.done, total=run.total,
         counts=run.counts, errors=run.errors)
+
+
+def count_snapshot(recorder: Recorder, snapshot) -> None:
+    """Count a recompute's outcome: a snapshot this run wrote, or an unchanged one (its inputs
+    had not changed since the last)."""
+    written = snapshot is not None and snapshot.run_id == recorder.run.pk
+    recorder.count("snapshots" if written else "unchanged")
+
+
+def run_over(items, work, *, kind: str, trigger: str, run_id: int | None = None,
+             requested_by=None, progress=None) -> RecomputeRun:
+    """Recompute every item (scope, argument) in this process as one recorded run, calling
+    `work(argument, run)` for each: an item that fails is noted and the run goes on."""
+    items = list(items)
+    with recording(kind=kind, scope="all", trigger=trigger, total=len(items),
+                   requested_by=requested_by, run_id=run_id) as recorder:
+        for scope, argument in items:
+            try:
+                snapshot = work(argument, recorder.run)
+            except Exception as exc:  # one bad item must not stop the night's run
+                recorder.error(scope, exc)
+            else:
+                count_snapshot(recorder, snapshot)
+            recorder.advance()
+            if progress is not None:
+                progress(recorder.run.done, recorder.run.total)
+    return recorder.run

@@ -24,31 +24,20 @@ def recompute_risk(deal_id: int) -> int | None:
     """Recompute one deal's risk snapshot; returns the snapshot's id (None: the deal is gone)."""
     with runs.recording(kind=runs.Kind.RISK, scope=f"deal:{deal_id}") as run:
         snapshot = services.risk_snapshot_refresh(deal_id=deal_id, run=run.run)
-        run.count("snapshots" if snapshot is not None and snapshot.run_id == run.run.pk
-                  else "unchanged")
+        runs.count_snapshot(run, snapshot)
         run.advance()
     return snapshot.pk if snapshot is not None else None
 
 
 def recompute_all_risk(*, trigger: str, run_id: int | None = None, requested_by=None,
                        progress=None) -> runs.RecomputeRun:
-    """Recompute every deal's risk in this process, as one recorded run; a deal that fails is
-    noted and the run goes on."""
-    deal_ids = list(Deal.objects.order_by("pk").values_list("pk", flat=True))
-    with runs.recording(kind=runs.Kind.RISK, scope="all", trigger=trigger, total=len(deal_ids),
-                        requested_by=requested_by, run_id=run_id) as run:
-        for deal_id in deal_ids:
-            try:
-                snapshot = services.risk_snapshot_refresh(deal_id=deal_id, run=run.run)
-            except Exception as exc:  # one bad deal must not stop the night's run
-                run.error(f"deal:{deal_id}", exc)
-            else:
-                run.count("snapshots" if snapshot is not None and snapshot.run_id == run.run.pk
-                          else "unchanged")
-            run.advance()
-            if progress is not None:
-                progress(run.run.done, run.run.total)
-    return run.run
+    """Recompute every deal's risk in this process, as one recorded run."""
+    deal_ids = Deal.objects.order_by("pk").values_list("pk", flat=True)
+    return runs.run_over(
+        ((f"deal:{pk}", pk) for pk in deal_ids),
+        lambda pk, run: services.risk_snapshot_refresh(deal_id=pk, run=run),
+        kind=runs.Kind.RISK, trigger=trigger, run_id=run_id, requested_by=requested_by,
+        progress=progress)
 
 
 @shared_task(acks_late=True, time_limit=4 * 3600, soft_time_limit=4 * 3600 - 60)

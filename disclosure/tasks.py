@@ -14,18 +14,13 @@ RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff
          "retry_backoff_max": 300, "max_retries": 5}
 
 
-def _counted(run, snapshot) -> None:
-    run.count("snapshots" if snapshot is not None and snapshot.run_id == run.run.pk
-              else "unchanged")
-    run.advance()
-
-
 @shared_task(**RETRY)
 def recompute_sdg_deal(deal_id: int) -> int | None:
     """Recompute one deal's SDG indicators; returns the snapshot's id."""
     with runs.recording(kind=runs.Kind.SDG, scope=f"deal:{deal_id}") as run:
         snapshot = services.sdg_snapshot_refresh_deal(deal_id=deal_id, run=run.run)
-        _counted(run, snapshot)
+        runs.count_snapshot(run, snapshot)
+        run.advance()
     return snapshot.pk if snapshot is not None else None
 
 
@@ -34,32 +29,28 @@ def recompute_sdg_issuer(issuer_id: int) -> int | None:
     """Recompute one issuer's SDG indicators; returns the snapshot's id."""
     with runs.recording(kind=runs.Kind.SDG, scope=f"issuer:{issuer_id}") as run:
         snapshot = services.sdg_snapshot_refresh_issuer(issuer_id=issuer_id, run=run.run)
-        _counted(run, snapshot)
+        runs.count_snapshot(run, snapshot)
+        run.advance()
     return snapshot.pk if snapshot is not None else None
 
 
 def recompute_all_sdg(*, trigger: str, run_id: int | None = None, requested_by=None,
                       progress=None):
     """Every deal's and every beneficiary's SDG indicators, in this process, as one run."""
-    deal_ids = list(Deal.objects.order_by("pk").values_list("pk", flat=True))
-    issuer_ids = list(Issuer.objects.filter(assets__pool_entries__financing_amount__gt=0)
-                      .distinct().order_by("pk").values_list("pk", flat=True))
-    work = [("deal", pk) for pk in deal_ids] + [("issuer", pk) for pk in issuer_ids]
-    with runs.recording(kind=runs.Kind.SDG, scope="all", trigger=trigger, total=len(work),
-                        requested_by=requested_by, run_id=run_id) as run:
-        for subject, pk in work:
-            try:
-                snapshot = (services.sdg_snapshot_refresh_deal(deal_id=pk, run=run.run)
-                            if subject == "deal" else
-                            services.sdg_snapshot_refresh_issuer(issuer_id=pk, run=run.run))
-            except Exception as exc:  # one bad subject must not stop the run
-                run.error(f"{subject}:{pk}", exc)
-                run.advance()
-            else:
-                _counted(run, snapshot)
-            if progress is not None:
-                progress(run.run.done, run.run.total)
-    return run.run
+    deal_ids = Deal.objects.order_by("pk").values_list("pk", flat=True)
+    issuer_ids = Issuer.objects.filter(assets__pool_entries__financing_amount__gt=0) \
+        .distinct().order_by("pk").values_list("pk", flat=True)
+    items = [(f"deal:{pk}", ("deal", pk)) for pk in deal_ids] + [
+        (f"issuer:{pk}", ("issuer", pk)) for pk in issuer_ids]
+    return runs.run_over(items, _refresh_sdg, kind=runs.Kind.SDG, trigger=trigger,
+                         run_id=run_id, requested_by=requested_by, progress=progress)
+
+
+def _refresh_sdg(subject_pk, run):
+    subject, pk = subject_pk
+    if subject == "deal":
+        return services.sdg_snapshot_refresh_deal(deal_id=pk, run=run)
+    return services.sdg_snapshot_refresh_issuer(issuer_id=pk, run=run)
 
 
 @shared_task(acks_late=True, time_limit=4 * 3600, soft_time_limit=4 * 3600 - 60)

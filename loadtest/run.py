@@ -43,6 +43,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from benchmarks import database
 from benchmarks.run import log, machine, percentile
 from loadtest import names
 
@@ -66,13 +67,6 @@ def cores() -> int:
 # The database and Redis
 
 
-def _maintenance_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "loadtest" not in name:
-        raise SystemExit(f"Refusing database {name!r}: the load test creates and drops its own "
-                         "database, whose name must contain 'loadtest'.")
-    return urlunsplit(parts._replace(path="/postgres", query="")), name
 
 
 def _loopback(url: str) -> bool:
@@ -90,25 +84,10 @@ def _with_conn_max_age(url: str, seconds: int) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
 
 
-def create_database(url: str) -> None:
-    import psycopg
-
-    maintenance, name = _maintenance_url(url)
-    with psycopg.connect(_libpq(maintenance), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def drop_database(url: str) -> None:
-    import psycopg
-
-    maintenance, name = _maintenance_url(url)
-    with psycopg.connect(_libpq(maintenance), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _pid_alive(pid: int) -> bool:
@@ -317,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker_class == "sync":
         args.threads = 1
     # Refuse a wrong database name, or a server off this machine, before anything is touched.
-    _maintenance_url(args.database_url)
+    database.maintenance_url(args.database_url, "loadtest")
     for url in (args.database_url, args.redis_url):
         if not _loopback(url):
             raise SystemExit(f"Refusing {url}: the load test runs on this machine only "
@@ -351,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log(f"creating database {urlsplit(args.database_url).path.lstrip('/')}; files in "
             f"{workdir}")
-        create_database(args.database_url)
+        database.create_database(args.database_url, "loadtest")
         return _run(args, environment, workdir, redis_dbs, started, processes)
     finally:
         for process in processes.values():
@@ -364,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"kept: database {urlsplit(args.database_url).path.lstrip('/')}, files in "
                 f"{workdir}")
         else:
-            drop_database(args.database_url)
+            database.drop_database(args.database_url, "loadtest")
             shutil.rmtree(workdir, ignore_errors=True)
             log("database dropped")
 
