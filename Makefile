@@ -46,7 +46,7 @@ worker: $(RUNTIME)
 beat: $(RUNTIME)
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
-## Bulk load and search benchmark on PostgreSQL; writes docs/benchmarks.md.
+## Bulk load, search, indicators and market benchmarks on PostgreSQL; writes docs/benchmarks.md.
 bench: $(DEV)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
