@@ -42,6 +42,30 @@ class Table:
 
 XLSX_MAGIC = b"PK\x03\x04"
 
+# C0 control characters other than tab, line feed and carriage return: PostgreSQL refuses NUL in
+# text and none of them belongs in a registry record, so a cell holding one is refused by name.
+CONTROL_CHARACTERS = frozenset(chr(code) for code in range(32)) - {"\t", "\n", "\r"}
+
+
+def _control_problems(file: str, line: int, cells: dict[str, str]) -> list[Problem]:
+    problems = []
+    for column, text in cells.items():
+        bad = sorted(set(text) & CONTROL_CHARACTERS)
+        if bad:
+            codes = ", ".join(f"U+{ord(char):04X}" for char in bad)
+            problems.append(Problem(file, line, column or "(blank)",
+                                    f"contains a control character ({codes}); remove it"))
+    return problems
+
+
+def _add_row(table: "Table", line: int, cells: dict[str, str]) -> None:
+    """Keep a row, or report each cell holding a control character and drop the row."""
+    problems = _control_problems(table.file, line, cells)
+    if problems:
+        table.problems += problems
+    else:
+        table.rows.append((line, cells))
+
 
 def sniff_kind(data: bytes) -> str:
     """Tell an XLSX workbook from text by content, not by file name: 'xlsx' or 'csv'."""
@@ -88,8 +112,7 @@ def read_csv(file: str, data: bytes) -> Table:
             table.problems.append(Problem(
                 file, first_line, "row", f"has {len(values)} cells, the header has {len(header)}"))
             continue
-        table.rows.append((first_line,
-                           dict(zip(header, (v.strip() for v in values), strict=True))))
+        _add_row(table, first_line, dict(zip(header, (v.strip() for v in values), strict=True)))
     return table
 
 
@@ -135,15 +158,15 @@ def read_xlsx(file: str, data: bytes) -> Table:
     header = [_cell_text(cell) for cell in first]
     while header and not header[-1]:
         header.pop()
-    rows = []
+    table = Table(file, header, [])
     for number, cells in enumerate(rows_iter, start=2):
         texts = [_cell_text(cell) for cell in cells][: len(header)]
         if not any(texts):
             continue
         texts += [""] * (len(header) - len(texts))
-        rows.append((number, dict(zip(header, texts, strict=True))))
+        _add_row(table, number, dict(zip(header, texts, strict=True)))
     workbook.close()
-    return Table(file, header, rows)
+    return table
 
 
 def read_table(file: str, data: bytes) -> Table:

@@ -370,6 +370,18 @@ def test_wrong_encoding_is_reported_and_nothing_written(tmp_path):
     assert _counts() == EMPTY
 
 
+def test_control_characters_are_refused_by_cell_and_nothing_written(tmp_path):
+    """A NUL (which PostgreSQL cannot store) or another control character in any cell, the
+    row's key included, is reported on its line and column; nothing is written."""
+    rows = _rows()
+    rows["assets.csv"][2][0] = "\x00"          # line 4, the key itself
+    rows["issuers.csv"][0][1] = "Shenzhen\x1bSunrise"  # line 2, an escape character
+    problems = _import_fails(_write(tmp_path / "b", _files(rows)))
+    assert "contains a control character (U+0000)" in _problem(problems, "assets.csv:4: asset_id")
+    assert "U+001B" in _problem(problems, "issuers.csv:2: name")
+    assert _counts() == EMPTY
+
+
 def test_missing_and_unknown_columns_are_reported_on_line_1(tmp_path):
     """A missing column and an unknown column are each reported on the header line."""
     files = _files(_rows())
