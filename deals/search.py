@@ -30,7 +30,8 @@ transitions without a refresh, so nothing is copied; on PostgreSQL the covering 
 deal_facet_cover holds them all); the multi-valued ones (asset kinds in the pool, SDG targets
 claimed) live in `DealFacetValue` rows kept by `refresh_facets`. All counts of a filtered
 queryset come from one SQL statement (`facet_counts`), which also gives the number of deals:
-`SearchQuerySet.count()` (DealFilterSet.qs) runs it and keeps the counts for facet_counts().
+`SearchQuerySet.count()` (DealFilterSet.qs) runs it and keeps the counts for facet_counts();
+for a text search the same statement also ranks the matches and returns the first pages' ids.
 
 Sorts: SORTS (relevance, newest, largest, coupon both ways), each with an index on PostgreSQL.
 """
@@ -56,8 +57,9 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
@@ -83,6 +85,9 @@ FUZZY_LIMIT = 50
 FUZZY_WEIGHT = 0.05
 # SearchQuerySet fetches a slice of at most this many rows ids first (a page, not an export).
 DEFERRED_JOIN_MAX = 1000
+# A text search's count() also returns the ids of its first TOP_IDS deals in the page order
+# (four pages), so those pages need no second pass over every match to find their rows.
+TOP_IDS = 100
 
 
 def _postgres(queryset: QuerySet) -> bool:
@@ -384,7 +389,7 @@ def sort_facet_values(facet: Facet, entries: list[dict]) -> list[dict]:
 
 
 def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
-                 cache_seconds: int = 0) -> dict[str, list[dict]]:
+                 cache_seconds: int = 0, top: int = 0) -> dict[str, list[dict]]:
     """Count the deals of the (filtered) queryset per value of each facet, in ONE query.
 
     Returns {facet key: [{"value", "label", "count"}, ...]} for every facet in FACETS order
@@ -405,6 +410,10 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
     committing out of timestamp order can leave an answer stale, for at most cache_seconds.
     Counting every deal costs several hundred milliseconds at 100,000 deals (the landing
     page); a cached answer costs the fingerprint query.
+
+    top > 0 (SearchQuerySet.count() of a text search; never cached): the same statement also
+    numbers the deals in the queryset's order (ROW_NUMBER over the rows it reads anyway) and
+    returns the ids of the first `top`, kept on the SearchQuerySet for its first pages.
     """
     wanted = [FACETS_BY_KEY[key] for key in (facets if facets is not None else FACETS_BY_KEY)]
     result = {facet.key: [] for facet in wanted}
@@ -420,6 +429,9 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
     for facet in single:
         columns[f"f_{facet.key}"] = (F(facet.field) if facet.kind == "column"
                                      else _bucket_expression(facet))
+    if top:
+        cache_seconds = 0
+        columns["f_position"] = Window(RowNumber(), order_by=list(queryset.query.order_by))
     inner_sql, params = queryset.order_by().values(**columns).query.sql_with_params()
     connection = connections[queryset.db]
     qn = connection.ops.quote_name
@@ -449,6 +461,10 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
             f"SELECT v.{qn('facet')} AS facet, v.{qn('value')} AS value, COUNT(*) AS n "
             f"FROM {table} v WHERE v.{qn('deal_id')} IN (SELECT f_id FROM facet_deals) "
             f"AND v.{qn('facet')} IN ({keys}) GROUP BY v.{qn('facet')}, v.{qn('value')}")
+    if top:
+        branches.append(f"SELECT '{TOP_KEY}' AS facet, CAST(f_id AS TEXT) AS value, "
+                        f"{qn('f_position')} AS n FROM facet_deals "
+                        f"WHERE {qn('f_position')} <= {int(top)}")
     sql = f"WITH facet_deals AS ({inner_sql}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
         cache_key = None
@@ -463,7 +479,11 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
                 return cached
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    top_ids = []
     for key, value, count in rows:
+        if key == TOP_KEY:
+            top_ids.append((int(count), int(value)))
+            continue
         if value is None or value == "":
             continue  # no province, no issue year yet
         facet = FACETS_BY_KEY[key]
@@ -474,48 +494,83 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
               for key, entries in result.items()}
     if cache_key is not None:
         cache.set(cache_key, answer, cache_seconds)
-    if isinstance(queryset, SearchQuerySet) and len(answer) == len(FACETS):
-        queryset._facet_counts = answer
+    if isinstance(queryset, SearchQuerySet):
+        if len(answer) == len(FACETS):
+            queryset._facet_counts = answer
+        if top:
+            queryset._top_ids = (top, [pk for _, pk in sorted(top_ids)])
     return answer
+
+
+TOP_KEY = "__top"
+
+
+def _ranks_text(queryset: QuerySet) -> bool:
+    """Whether the queryset is a text search in a set order: its page query would read every
+    match to rank them (no index gives ts_rank order)."""
+    rank = queryset.query.annotations.get("rank")
+    return rank is not None and not isinstance(rank, Value) and bool(queryset.query.order_by)
 
 
 class SearchQuerySet(QuerySet):
     """The deals a search found (DealFilterSet.qs is one): its count() comes with the facet
     counts, in the one facet_counts query, which it keeps; facet_counts() of the same
-    queryset object then answers from them with no query. A search page (Paginator's COUNT,
-    then the page, then the facets) thus reads the matching deals twice, not three times. A
-    page of it with select_related is fetched ids first (see _fetch_all).
+    queryset object then answers from them with no query. For a text search that query also
+    numbers the matches in the page order and brings the first TOP_IDS ids, so a page among
+    them (Paginator slices the same object) reads its 25 rows by id. A search page (COUNT,
+    then the page, then the facets) thus reads the matching deals once, not three times.
+    Other pages with select_related are fetched ids first (see _fetch_all).
     Counts are exact either way: the status counts add up to the deals (status is
     single-valued and never null). A derived queryset (filter(), order_by(), a slice) is a
     new object and counts afresh."""
+
+    # (top asked for, the ids of the first deals in order) from count(), or None.
+    _top_ids: tuple[int, list[int]] | None = None
 
     def count(self) -> int:
         if self._result_cache is not None:
             return len(self._result_cache)
         if self.query.is_sliced or self.query.distinct or self.query.combinator:
             return super().count()
-        return sum(entry["count"] for entry in facet_counts(self)["status"])
+        top = TOP_IDS if _ranks_text(self) else 0
+        return sum(entry["count"] for entry in facet_counts(self, top=top)["status"])
+
+    def __getitem__(self, k):
+        # A slice (Paginator's page) is the same query with limits: it keeps the top ids.
+        result = super().__getitem__(k)
+        if isinstance(k, slice) and isinstance(result, SearchQuerySet):
+            result._top_ids = self._top_ids
+        return result
 
     def _fetch_all(self):
-        """A page (a small slice) of a sorted queryset with select_related: the page's ids
-        first, in order, without the joins, then those rows with their related rows.
-        PostgreSQL would otherwise join every matching deal to its originator before keeping
-        the first 25."""
+        """A page (a small slice) of a sorted queryset: when count() brought the ids of the
+        first deals and the page lies among them, only those rows are read; else, with
+        select_related, the page's ids first, in order, without the joins, then those rows
+        with their related rows (PostgreSQL would otherwise join every matching deal to its
+        originator before keeping the first 25)."""
         query = self.query
-        # get() clears the ordering: one row by its key needs no such care.
-        if (self._result_cache is None and query.select_related and query.order_by
-                and query.is_sliced and query.high_mark is not None
-                and query.high_mark - query.low_mark <= DEFERRED_JOIN_MAX
+        if (self._result_cache is None and query.is_sliced and query.high_mark is not None
                 and self._iterable_class is ModelIterable and not query.combinator):
-            ids = list(self.values_list("pk", flat=True))
-            rows = self._chain()
-            rows.query.clear_limits()
-            rows.query.clear_ordering(force=True)
-            by_pk = {row.pk: row for row in rows.filter(pk__in=ids)}
-            self._result_cache = [by_pk[pk] for pk in ids if pk in by_pk]
-            self._prefetch_done = True  # done by `rows`
-            return
+            if self._top_ids is not None:
+                asked, top = self._top_ids
+                if query.high_mark <= len(top) or len(top) < asked:  # fewer: all the matches
+                    self._fetch_rows(top[query.low_mark:query.high_mark])
+                    return
+            # get() clears the ordering: one row by its key needs no such care.
+            if (query.select_related and query.order_by
+                    and query.high_mark - query.low_mark <= DEFERRED_JOIN_MAX):
+                self._fetch_rows(list(self.values_list("pk", flat=True)))
+                return
         super()._fetch_all()
+
+    def _fetch_rows(self, ids: list[int]) -> None:
+        """Fill the result cache with these deals of the queryset, in this order."""
+        rows = self._chain()
+        rows.query.clear_limits()
+        rows.query.clear_ordering(force=True)
+        by_pk = {row.pk: row for row in rows.filter(pk__in=ids)} if ids else {}
+        self._result_cache = [by_pk[pk] for pk in ids if pk in by_pk]
+        self._prefetch_done = True  # done by `rows`
 
 
 def as_search_queryset(queryset: QuerySet) -> SearchQuerySet:

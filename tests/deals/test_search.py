@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from deals import search as search_module
 from deals import services
 from deals.choices import DealStatus, Label, Structure
 from deals.filters import DealFilterSet
@@ -438,6 +439,47 @@ def test_a_page_with_related_rows_is_fetched_ids_first(market):
         assert len(list(queryset[:5000])) == 4
         assert queryset.get(pk=expected[0]).pk == expected[0]
     assert len(queries) == 2
+
+
+def test_a_text_search_brings_its_first_pages_with_its_count(market, monkeypatch):
+    """count() of a text search also numbers the matches in the page order and keeps the first
+    TOP_IDS ids: a page among them reads only its own rows, in the order a full evaluation
+    gives; a page past them is read the usual way."""
+    monkeypatch.setattr(search_module, "TOP_IDS", 2)
+    expected = [deal.pk for deal in run("q=ABS").qs]
+    assert len(expected) >= 4
+    queryset = run("q=ABS").qs
+    with CaptureQueriesContext(connection) as queries:
+        paginator = Paginator(queryset, 2)
+        assert paginator.count == len(expected)
+        first = list(paginator.page(1))
+    assert [deal.pk for deal in first] == expected[:2]
+    assert all(hasattr(deal, "rank") for deal in first)
+    assert len(queries) == 2
+    assert "ROW_NUMBER" in queries[0]["sql"].upper()
+    # The page is read by its ids alone, not ranked and cut again.
+    page_sql = queries[1]["sql"].upper()
+    assert page_sql.endswith(f"IN ({expected[0]}, {expected[1]}))") or \
+        page_sql.endswith(f"IN ({expected[1]}, {expected[0]}))")
+    assert not page_sql.endswith("LIMIT 2")
+    # Past the numbered ids: ordered and limited, as usual, and still in the same order.
+    with CaptureQueriesContext(connection) as queries:
+        second = list(paginator.page(2))
+    assert [deal.pk for deal in second] == expected[2:4]
+    assert queries[-1]["sql"].upper().endswith("LIMIT 2 OFFSET 2")
+    # A filtered copy counts afresh and forgets the ids.
+    assert queryset.filter(pk=expected[-1]).count() == 1
+    assert [deal.pk for deal in queryset.filter(pk=expected[-1])[:1]] == [expected[-1]]
+
+
+def test_a_search_without_text_is_not_numbered(market):
+    """Without a text query an index gives the page order: count() numbers nothing."""
+    queryset = run("sort=-size").qs
+    with CaptureQueriesContext(connection) as queries:
+        queryset.count()
+    assert "ROW_NUMBER" not in queries[0]["sql"].upper()
+    assert [deal.pk for deal in queryset[:2]] == \
+        [deal.pk for deal in Deal.objects.order_by("-size", "-id")][:2]
 
 
 # Sorts
