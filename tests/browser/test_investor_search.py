@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from deals import services
 from deals.choices import DealStatus
 from ipregistry.choices import AssetKind
+from tests.browser import expect_drawn
 from tests.browser import test_issuer_journey as journey
 from tests.browser.test_issuer_journey import PASSWORD, log_in
 from tests.deals.test_services import issued, make_deal
@@ -194,7 +195,7 @@ def test_investor_searches_narrows_opens_a_deal_and_exports_csv(browser_page, in
     expect(page.get_by_role("heading", name="Capital stack")).to_be_visible()
     chart = page.get_by_role("img", name=re.compile("Capital stack"))
     expect(chart).to_be_visible()
-    assert chart.evaluate("img => img.complete && img.naturalWidth > 0"), "capital stack chart"
+    expect_drawn(chart, "capital stack chart")
     tranches = page.locator("#tranches tbody tr")
     expect(tranches).to_have_count(2)
     expect(tranches.nth(0)).to_contain_text("AAA")

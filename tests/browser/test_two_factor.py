@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from core import two_factor
 from core.choices import Role
+from tests.browser import expect_drawn
 from tests.browser import test_issuer_journey as journey
 from tests.browser.test_issuer_journey import PASSWORD, log_in
 from tests.factories import UserFactory
@@ -36,7 +37,7 @@ def test_a_new_regulator_sets_up_two_factor_then_logs_in_with_a_code(browser_pag
     expect(page.get_by_text("Your role requires two-factor authentication")).to_be_visible()
     qr = page.get_by_role("img", name="QR code of your two-factor secret")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "the QR code is drawn"
+    expect_drawn(qr, "the QR code")
     page.screenshot(path=SCREENSHOT, full_page=True)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
     expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
