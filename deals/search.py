@@ -88,6 +88,8 @@ DEFERRED_JOIN_MAX = 1000
 # A text search's count() also returns the ids of its first TOP_IDS deals in the page order
 # (four pages), so those pages need no second pass over every match to find their rows.
 TOP_IDS = 100
+# The facet key under which the facet statement returns those ids.
+TOP_KEY = "__top"
 
 
 def _postgres(queryset: QuerySet) -> bool:
@@ -501,8 +503,6 @@ def facet_counts(queryset: QuerySet, facets: Iterable[str] | None = None, *,
             queryset._top_ids = (top, [pk for _, pk in sorted(top_ids)])
     return answer
 
-
-TOP_KEY = "__top"
 
 
 def _ranks_text(queryset: QuerySet) -> bool:
